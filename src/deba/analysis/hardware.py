@@ -1,0 +1,99 @@
+"""Hardware versus optimization: how much of a measured speedup does hardware utilization alone predict?
+
+A larger batch can save time in two ways: each image is cheaper on the device (hardware utilization), and
+training may need fewer epochs to reach a target (optimization). DEBA trains for a fixed number of epochs,
+so its saving in total training time should be almost entirely the first kind. We predict it from the
+measured throughput profile of the architecture (step time against batch size, on synthetic data) and the
+run's own batch-size trajectory:
+
+    predicted time(run) = sum over epochs e of steps_e * tau(b_e)
+    predicted speedup   = 1 - predicted time(method run) / predicted time(same-seed fixed run)
+
+with tau(b) the profiled step time, interpolated linearly in b between measured batch sizes and
+extrapolated linearly from the two nearest points outside them (a step's cost is close to affine in b), and
+never below the smallest measured step time. Measured minus predicted speedup is what the profile does not
+explain: monitor overhead, data movement, and measurement noise. For time to target accuracy, the part of
+the measured saving that the profile does not predict is the optimization effect (fewer epochs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from deba.analysis.load import AnalysisInputError
+
+CELL = ["dataset", "arch"]
+RUN = ["dataset", "arch", "scheduler", "variant", "seed"]
+
+
+def step_time_model(profile: pd.DataFrame):
+    """tau(b): a callable giving the step time at batch sizes b from one (dataset, arch) throughput profile."""
+    table = profile.groupby("batch_size", as_index=False)["step_time_s"].median().sort_values("batch_size")
+    sizes = table["batch_size"].to_numpy(float)
+    times = table["step_time_s"].to_numpy(float)
+    if len(sizes) == 0:
+        raise AnalysisInputError("empty throughput profile")
+
+    def tau(batch: np.ndarray | float) -> np.ndarray:
+        b = np.asarray(batch, dtype=float)
+        if len(sizes) == 1:
+            # One point: assume cost proportional to batch size (no utilization gain predicted).
+            return times[0] * b / sizes[0]
+        inside = np.interp(b, sizes, times)
+        low_slope = (times[1] - times[0]) / (sizes[1] - sizes[0])
+        high_slope = (times[-1] - times[-2]) / (sizes[-1] - sizes[-2])
+        out = np.where(b < sizes[0], times[0] + low_slope * (b - sizes[0]), inside)
+        out = np.where(b > sizes[-1], times[-1] + high_slope * (b - sizes[-1]), out)
+        return np.maximum(out, times.min())
+
+    return tau
+
+
+def predicted_time(epochs_of_run: pd.DataFrame, tau) -> float:
+    """sum_e steps_e * tau(b_e) over the run's epochs (seconds, on the profiling device)."""
+    steps = epochs_of_run["steps"].to_numpy(float)
+    batches = epochs_of_run["batch_size"].to_numpy(float)
+    return float(np.sum(steps * tau(batches)))
+
+
+def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.DataFrame) -> pd.DataFrame:
+    """Per completed non-baseline run with a completed same-seed baseline: predicted vs measured speedup."""
+    predicted = {}
+    for (dataset, arch), group in epochs.groupby(CELL, sort=True):
+        profile = throughput[(throughput["dataset"] == dataset) & (throughput["arch"] == arch)]
+        if profile.empty:
+            continue
+        tau = step_time_model(profile)
+        for key, run_epochs in group.groupby(RUN, sort=True):
+            predicted[key] = predicted_time(run_epochs, tau)
+    completed = runs[runs["status"] == "completed"].set_index(RUN)
+    rows = []
+    for key, run in completed.iterrows():
+        dataset, arch, scheduler, variant, seed = key
+        baseline_key = (dataset, arch, "fixed", "main", seed)
+        if scheduler == "fixed" or baseline_key not in completed.index or key not in predicted:
+            continue
+        if baseline_key not in predicted:
+            continue
+        baseline = completed.loc[baseline_key]
+        rows.append({"dataset": dataset, "arch": arch, "scheduler": scheduler, "variant": variant, "seed": seed,
+                     "predicted_speedup": 1.0 - predicted[key] / predicted[baseline_key],
+                     "measured_speedup": 1.0 - run["train_time_s"] / baseline["train_time_s"],
+                     "mean_batch_size": float(np.mean([int(b) for b in str(run["batch_size_trajectory"]).split()]))})
+    table = pd.DataFrame(rows, columns=RUN + ["predicted_speedup", "measured_speedup", "mean_batch_size"])
+    table["unexplained"] = table["measured_speedup"] - table["predicted_speedup"]
+    return table
+
+
+def throughput_curve(throughput: pd.DataFrame) -> pd.DataFrame:
+    """Images per second against batch size, relative to the smallest profiled batch size, per cell."""
+    rows = []
+    for (dataset, arch), group in throughput.groupby(CELL, sort=True):
+        table = group.groupby("batch_size", as_index=False)["images_per_s"].median().sort_values("batch_size")
+        table["relative_throughput"] = table["images_per_s"] / table["images_per_s"].iloc[0]
+        table.insert(0, "arch", arch)
+        table.insert(0, "dataset", dataset)
+        rows.append(table)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=CELL + ["batch_size", "images_per_s", "relative_throughput"])

@@ -1,0 +1,197 @@
+"""Load training-run folders (the result contract in docs/results.md) into tidy pandas tables.
+
+`aggregate_runs` is the only place that reads run folders: it checks every file against the contract and
+fails with a message naming the file, what is wrong and which step makes it, so a reader never has to
+guess. Downstream code reads the small aggregated CSVs through `read_runs` / `read_epochs` /
+`read_throughput` / `read_thresholds`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from deba.thresholds import SIGNALS, Thresholds, ThresholdsError
+
+RUN_KEYS = ("dataset", "arch", "scheduler", "variant", "seed")
+SUMMARY_KEYS = ("arch", "dataset", "scheduler", "variant", "seed", "scale", "epochs", "epochs_completed", "status",
+                "final_test_acc", "best_test_acc", "train_time_s", "target_acc", "time_to_target_s",
+                "batch_size_trajectory", "num_batch_changes", "code_version")
+EPOCH_COLUMNS = ("epoch", "batch_size", "batch_cap", "lr", "steps", "train_loss", "train_acc", "test_loss", "test_acc",
+                 "grad_var", "grad_norm", "grad_norm_variation", "loss_variation", "noise_scale", "decision",
+                 "next_batch_size", "epoch_train_time_s", "train_time_s")
+THROUGHPUT_COLUMNS = ("arch", "scale", "device", "batch_size", "images_per_s", "step_time_s")
+STATUSES = ("completed", "diverged")
+# Fields of config.json copied into runs.csv: the scheduler settings the ablations vary, and provenance.
+CONFIG_FIELDS = ("batch_size", "window", "cooldown", "lr_scaling", "lr_schedule", "train_subset", "test_subset",
+                 "grow_factor", "shrink_factor", "min_batch", "max_batch", "momentum", "weight_decay")
+PROVENANCE_FIELDS = ("git_commit", "git_dirty", "python", "device", "device_name", "threads", "hostname", "platform")
+
+MADE_BY_TRAINING = "made by the training rule (`deba-train`, workflow/rules/training.smk)"
+MADE_BY_CHARACTERIZATION = "made by the characterization rule (workflow/rules/characterization.smk)"
+MADE_BY_AGGREGATE = "made by the `aggregate` rule (workflow/rules/aggregate.smk)"
+
+
+class AnalysisInputError(ValueError):
+    """A result file is missing, unreadable or does not follow the contract; the message names it."""
+
+
+def _read_json(path: Path, made_by: str) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise AnalysisInputError(f"{path} is missing; it is {made_by}") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise AnalysisInputError(f"{path} is not readable JSON ({error}); it is {made_by}: rerun that step") from None
+    if not isinstance(data, dict):
+        raise AnalysisInputError(f"{path} must hold a JSON object; it is {made_by}")
+    return data
+
+
+def _read_csv(path: Path, columns: Sequence[str], made_by: str) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise AnalysisInputError(f"{path} is missing; it is {made_by}") from None
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise AnalysisInputError(f"{path} is not a readable CSV ({error}); it is {made_by}") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisInputError(f"{path} lacks column(s) {missing} required by docs/results.md; it is {made_by}")
+    return frame
+
+
+def load_run(folder: str | Path) -> tuple[dict, pd.DataFrame]:
+    """One run folder -> (row for runs.csv, its epochs table with the run keys prepended)."""
+    folder = Path(folder)
+    summary = _read_json(folder / "summary.json", MADE_BY_TRAINING)
+    missing = [k for k in SUMMARY_KEYS if k not in summary]
+    if missing:
+        raise AnalysisInputError(f"{folder / 'summary.json'} lacks key(s) {missing} required by docs/results.md; "
+                                 f"it is {MADE_BY_TRAINING}")
+    if summary["status"] not in STATUSES:
+        raise AnalysisInputError(f"{folder / 'summary.json'}: status={summary['status']!r}, allowed: {STATUSES}")
+    config = _read_json(folder / "config.json", MADE_BY_TRAINING)
+    if not isinstance(config.get("config"), dict) or not isinstance(config.get("provenance"), dict):
+        raise AnalysisInputError(f"{folder / 'config.json'} must hold objects 'config' and 'provenance'; "
+                                 f"it is {MADE_BY_TRAINING}")
+    epochs = _read_csv(folder / "epochs.csv", EPOCH_COLUMNS, MADE_BY_TRAINING)
+    if len(epochs) != summary["epochs_completed"]:
+        raise AnalysisInputError(f"{folder / 'epochs.csv'} has {len(epochs)} rows but summary.json says "
+                                 f"epochs_completed={summary['epochs_completed']}; rerun the training step")
+    row = {key: summary[key] for key in SUMMARY_KEYS if key != "batch_size_trajectory"}
+    row["batch_size_trajectory"] = " ".join(str(int(b)) for b in summary["batch_size_trajectory"])
+    for key in CONFIG_FIELDS:
+        row[key] = config["config"].get(key)
+    # window None means the whole history (the ablation's "full").
+    row["window"] = "full" if row["window"] is None else int(row["window"])
+    provenance = config["provenance"]
+    for key in PROVENANCE_FIELDS:
+        row[key] = provenance.get(key)
+    row["torch_version"] = (provenance.get("packages") or {}).get("torch")
+    row["path"] = str(folder)
+    epochs = epochs.copy()
+    for key in reversed(RUN_KEYS):
+        epochs.insert(0, key, summary[key])
+    return row, epochs
+
+
+def check_code_versions(runs: pd.DataFrame, allow_mixed: bool = False) -> None:
+    """Refuse to analyse runs made by different code versions together (unless allowed), naming them."""
+    versions = runs["code_version"].astype(str).unique()
+    if len(versions) <= 1 or allow_mixed:
+        return
+    lines = []
+    for version in sorted(versions):
+        paths = runs.loc[runs["code_version"].astype(str) == version, "path"].tolist()
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        lines.append(f"  code_version {version}: {len(paths)} run(s), e.g. {shown}")
+    raise AnalysisInputError("results of different code versions would be mixed:\n" + "\n".join(lines) +
+                             "\nRerun the outdated runs, or set allow_mixed_code_versions: true to accept this.")
+
+
+def aggregate_runs(folders: Iterable[str | Path], *, allow_mixed_code_versions: bool = False
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read every run folder -> (runs: one row per run, epochs: every epoch row keyed by the run)."""
+    rows, epoch_tables = [], []
+    for folder in folders:
+        row, epochs = load_run(folder)
+        rows.append(row)
+        epoch_tables.append(epochs)
+    if not rows:
+        raise AnalysisInputError("no run folders given to aggregate")
+    runs = pd.DataFrame(rows)
+    duplicated = runs[runs.duplicated(list(RUN_KEYS), keep=False)]
+    if len(duplicated):
+        raise AnalysisInputError(f"runs with the same {RUN_KEYS} in different folders: {duplicated['path'].tolist()}")
+    check_code_versions(runs, allow_mixed_code_versions)
+    runs = runs.sort_values(list(RUN_KEYS), kind="stable").reset_index(drop=True)
+    epochs = pd.concat(epoch_tables, ignore_index=True).sort_values(list(RUN_KEYS) + ["epoch"], kind="stable")
+    return runs, epochs.reset_index(drop=True)
+
+
+def aggregate_throughput(files: Sequence[str | Path], cells: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """Concatenate throughput profiles; `cells[i]` is the (dataset, arch) that `files[i]` belongs to."""
+    if len(files) != len(cells):
+        raise AnalysisInputError(f"{len(files)} throughput files but {len(cells)} (dataset, arch) cells given")
+    tables = []
+    for path, (dataset, arch) in zip(files, cells):
+        table = _read_csv(Path(path), THROUGHPUT_COLUMNS, MADE_BY_CHARACTERIZATION)
+        if len(table) == 0 or (table["step_time_s"] <= 0).any() or table["step_time_s"].isna().any():
+            raise AnalysisInputError(f"{path}: needs at least one row and step_time_s > 0 in every row; "
+                                     f"it is {MADE_BY_CHARACTERIZATION}")
+        table = table.copy()
+        table.insert(0, "dataset", dataset)
+        table["arch"] = arch
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True).sort_values(["dataset", "arch", "batch_size"]).reset_index(drop=True)
+
+
+def aggregate_thresholds(files: Sequence[str | Path], cells: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """One row per cell with the DEBA thresholds the characterization step derived."""
+    if len(files) != len(cells):
+        raise AnalysisInputError(f"{len(files)} thresholds files but {len(cells)} (dataset, arch) cells given")
+    rows = []
+    for path, (dataset, arch) in zip(files, cells):
+        try:
+            thresholds = Thresholds.read(path)
+        except ThresholdsError as error:
+            raise AnalysisInputError(f"{error}; it is {MADE_BY_CHARACTERIZATION}") from None
+        rows.append({"dataset": dataset, "arch": arch, **thresholds.as_dict()})
+    return pd.DataFrame(rows, columns=["dataset", "arch", *SIGNALS])
+
+
+def _read_table(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
+    frame = _read_csv(Path(path), columns, MADE_BY_AGGREGATE)
+    return frame
+
+
+def read_runs(path: str | Path) -> pd.DataFrame:
+    runs = _read_table(path, (*RUN_KEYS, "status", "final_test_acc", "train_time_s", "time_to_target_s",
+                              "num_batch_changes", "window", "cooldown"))
+    runs["window"] = runs["window"].astype(str)
+    return runs
+
+
+def read_epochs(path: str | Path) -> pd.DataFrame:
+    return _read_table(path, (*RUN_KEYS, *EPOCH_COLUMNS))
+
+
+def read_throughput(path: str | Path) -> pd.DataFrame:
+    return _read_table(path, ("dataset", *THROUGHPUT_COLUMNS))
+
+
+def read_thresholds(path: str | Path) -> pd.DataFrame:
+    return _read_table(path, ("dataset", "arch", *SIGNALS))
+
+
+def finite(value: object) -> bool:
+    """True for a real, finite number (not None/NaN/inf)."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

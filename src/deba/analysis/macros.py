@@ -1,0 +1,183 @@
+"""Every number the paper's prose quotes, as a LaTeX macro in paper/generated/macros.tex.
+
+Names start with `Deba` and are built with `paperkit.latex.macro_name`. Percentages are written without
+the percent sign (the prose adds `\\%`), accuracy changes in percentage points. Each value comes from a
+results file: runs.csv (setup and provenance) or results/stats/*.csv; `MACRO_SOURCES` in the generated
+file's header says which.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deba.analysis.claims import INCONCLUSIVE, NON_INFERIORITY_MARGIN, NOT_SUPPORTED, RANGE_CLAIMS, SUPPORTED
+from deba.analysis.ablations import SUFFICIENT_COOLDOWN
+from deba.analysis.tables import interval
+from paperkit.latex import escape, format_number, macro_name, write_macros
+from paperkit.stats import wilcoxon_min_p
+
+PREFIX = "Deba"
+
+
+def _name(*parts: object) -> str:
+    return macro_name(PREFIX, *parts)
+
+
+def _list(values) -> str:
+    values = [escape(v) for v in values]
+    return ", ".join(values[:-1]) + (" and " if len(values) > 1 else "") + values[-1] if values else "none"
+
+
+def setup_macros(runs: pd.DataFrame) -> dict[str, object]:
+    """Grid size and provenance (hardware, versions) from runs.csv."""
+    seeds = sorted(runs["seed"].unique())
+    first = runs.iloc[0]
+    return {
+        _name("num", "runs"): len(runs),
+        _name("num", "diverged", "runs"): int((runs["status"] == "diverged").sum()),
+        _name("num", "seeds"): len(seeds),
+        _name("num", "archs"): runs["arch"].nunique(),
+        _name("num", "datasets"): runs["dataset"].nunique(),
+        _name("num", "epochs"): int(runs["epochs"].max()),
+        _name("datasets"): _list(sorted(runs["dataset"].unique())),
+        _name("archs"): _list(sorted(runs["arch"].unique())),
+        _name("schedulers"): _list(sorted(runs["scheduler"].unique())),
+        _name("scale"): escape(first.get("scale", "n/a")),
+        _name("device"): escape(f"{first.get('device_name', 'n/a')} ({first.get('device', 'n/a')})"),
+        _name("threads"): escape(first.get("threads", "n/a")),
+        _name("torch", "version"): escape(first.get("torch_version", "n/a")),
+        _name("python", "version"): escape(first.get("python", "n/a")),
+        _name("code", "version"): escape(", ".join(sorted(runs["code_version"].astype(str).unique()))),
+        _name("total", "train", "hours"): format_number(runs["train_time_s"].sum() / 3600, 2),
+        _name("wilcoxon", "min", "p"): format_number(wilcoxon_min_p(len(seeds)), 4),
+        _name("wilcoxon", "min", "p", "five", "seeds"): format_number(wilcoxon_min_p(5), 4),
+    }
+
+
+def method_macros(runs: pd.DataFrame) -> dict[str, object]:
+    """DEBA's settings as the main DEBA runs used them (from their config.json, via runs.csv)."""
+    deba = runs[(runs["scheduler"] == "deba") & (runs["variant"] == "main")]
+    source = deba if len(deba) else runs
+
+    def setting(column: str) -> str:
+        if column not in source or source[column].dropna().empty:
+            return "n/a"
+        values = sorted(source[column].dropna().astype(str).unique())
+        return escape(", ".join(v[:-2] if v.endswith(".0") else v for v in values))
+
+    return {_name("setting", column): setting(column)
+            for column in ("window", "cooldown", "batch_size", "grow_factor", "shrink_factor", "min_batch",
+                           "max_batch", "momentum", "weight_decay", "lr_schedule", "lr_scaling")}
+
+
+def paper_claim_macros() -> dict[str, object]:
+    """The DEBA paper's claimed ranges (claims.RANGE_CLAIMS), so the prose quotes them from one place."""
+    return {_name("paper", claim_id): f"{low * 100:g}--{high * 100:g}"
+            for claim_id, _, _, _, low, high in RANGE_CLAIMS}
+
+
+def result_macros(comparisons: pd.DataFrame) -> dict[str, object]:
+    """DEBA main per cell (speedup, accuracy change with intervals) and ranges over cells."""
+    out: dict[str, object] = {}
+    deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
+    for _, row in deba.iterrows():
+        cell = (row["arch"], row["dataset"])
+        out[_name("speedup", *cell)] = interval(row["speedup"], row["speedup_low"], row["speedup_high"])
+        out[_name("acc", "change", *cell)] = interval(row["acc_diff"], row["acc_diff_low"], row["acc_diff_high"])
+    finite = deba[np.isfinite(deba["speedup"].astype(float))]
+    out[_name("num", "cells")] = len(deba)
+    out[_name("speedup", "min")] = format_number(finite["speedup"].min() * 100, 1) if len(finite) else "n/a"
+    out[_name("speedup", "max")] = format_number(finite["speedup"].max() * 100, 1) if len(finite) else "n/a"
+    out[_name("acc", "change", "min")] = format_number(deba["acc_diff"].min() * 100, 1) if len(deba) else "n/a"
+    out[_name("acc", "change", "max")] = format_number(deba["acc_diff"].max() * 100, 1) if len(deba) else "n/a"
+    out[_name("num", "cells", "acc", "significant")] = int((deba["t_p_holm"] < 0.05).sum())
+    out[_name("num", "cells", "faster")] = int((deba["speedup_low"] > 0).sum())
+    out[_name("batch", "changes", "mean")] = format_number(deba["batch_changes"].mean(), 1) if len(deba) else "n/a"
+    out[_name("batch", "changes", "max")] = int(deba["batch_changes_max"].max()) if len(deba) else 0
+    out[_name("num", "pairs", "excluded")] = int((deba["n_runs"] - deba["n_pairs"]).sum())
+    comparators = comparisons[(comparisons["scheduler"] != "deba") & (comparisons["variant"] == "main")]
+    out[_name("comparators")] = _list(sorted(comparators["scheduler"].unique()))
+    for scheduler, rows in comparators.groupby("scheduler"):
+        out[_name("speedup", scheduler, "mean")] = format_number(rows["speedup"].mean() * 100, 1)
+        out[_name("acc", "change", scheduler, "mean")] = format_number(rows["acc_diff"].mean() * 100, 1)
+    return out
+
+
+def characterization_macros(characterization: pd.DataFrame, correlations: pd.DataFrame, loao: pd.DataFrame,
+                            hardware: pd.DataFrame) -> dict[str, object]:
+    out: dict[str, object] = {}
+    ranked = characterization.dropna(subset=["stability_score"]).sort_values("stability_score")
+    out[_name("least", "stable")] = escape(ranked.iloc[0]["arch"]) if len(ranked) else "n/a"
+    out[_name("most", "stable")] = escape(ranked.iloc[-1]["arch"]) if len(ranked) else "n/a"
+    out[_name("stability", "min")] = format_number(ranked["stability_score"].min(), 3) if len(ranked) else "n/a"
+    out[_name("stability", "max")] = format_number(ranked["stability_score"].max(), 3) if len(ranked) else "n/a"
+    for _, row in correlations.iterrows():
+        key = (row["predictor"], row["outcome"])
+        out[_name("rho", *key)] = format_number(row["rho"], 2)
+        out[_name("rho", *key, "low")] = format_number(row["rho_low"], 2)
+        out[_name("rho", *key, "high")] = format_number(row["rho_high"], 2)
+        out[_name("rho", *key, "p")] = format_number(row["p"], 3)
+    out[_name("num", "cells", "correlated")] = int(correlations["n_cells"].max()) if len(correlations) else 0
+    speedup = loao[loao["outcome"] == "speedup"]
+    n = int(speedup["n_test"].sum())
+    out[_name("loao", "correct")] = int(speedup["correct"].sum())
+    out[_name("loao", "cells")] = n
+    deba = hardware[(hardware["scheduler"] == "deba") & (hardware["variant"] == "main")]
+    for column in ("predicted_speedup", "measured_speedup", "unexplained"):
+        out[_name(column, "mean")] = format_number(deba[column].mean() * 100, 1) if len(deba) else "n/a"
+    return out
+
+
+def ablation_and_claim_macros(contrasts: pd.DataFrame, claims: pd.DataFrame) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for _, row in contrasts.iterrows():
+        out[_name(row["ablation"], "acc", "delta")] = interval(row["acc_diff_delta"], row["acc_diff_low"],
+                                                               row["acc_diff_high"])
+        out[_name(row["ablation"], "speedup", "delta")] = interval(row["speedup_delta"], row["speedup_low"],
+                                                                   row["speedup_high"])
+        out[_name(row["ablation"], "pairs")] = int(row["n"])
+    for ablation in ("window", "cooldown"):
+        out.setdefault(_name(ablation, "acc", "delta"), "n/a")
+        out.setdefault(_name(ablation, "speedup", "delta"), "n/a")
+        out.setdefault(_name(ablation, "pairs"), 0)
+    out[_name("claims", "total")] = len(claims)
+    for verdict, word in ((SUPPORTED, "supported"), (NOT_SUPPORTED, "not supported"), (INCONCLUSIVE, "inconclusive")):
+        out[_name("claims", word)] = int((claims["verdict"] == verdict).sum())
+    for _, row in claims.iterrows():
+        out[_name("verdict", row["id"])] = escape(row["verdict"])
+    return out
+
+
+def build_macros(paths: dict[str, str | Path], *, n_resamples: int = 9999,
+                 confidence: float = 0.95) -> dict[str, object]:
+    """All macros from the files in `paths` (keys: MACRO_INPUTS) and the statistics settings used."""
+    read = {name: pd.read_csv(path) for name, path in paths.items()}
+    statistics = {_name("bootstrap", "resamples"): int(n_resamples),
+                  _name("confidence"): format_number(confidence * 100, 0),
+                  _name("non", "inferiority", "margin"): format_number(-NON_INFERIORITY_MARGIN * 100, 0),
+                  _name("sufficient", "cooldown"): SUFFICIENT_COOLDOWN}
+    macros: dict[str, object] = {}
+    for part in (statistics, setup_macros(read["runs"]), method_macros(read["runs"]), paper_claim_macros(),
+                 result_macros(read["comparisons"]),
+                 characterization_macros(read["characterization"], read["correlations"], read["loao"],
+                                         read["hardware"]),
+                 ablation_and_claim_macros(read["ablation_contrasts"], read["claims"])):
+        clash = set(part) & set(macros)
+        if clash:
+            raise ValueError(f"macro name(s) defined twice: {sorted(clash)}")
+        macros.update(part)
+    return macros
+
+
+MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao", "hardware",
+                "ablation_contrasts", "claims")
+
+
+def render(paths: dict[str, str | Path], output: str | Path, *, n_resamples: int = 9999,
+           confidence: float = 0.95) -> Path:
+    sources = ", ".join(f"{name}={paths[name]}" for name in MACRO_INPUTS)
+    return write_macros(build_macros(paths, n_resamples=n_resamples, confidence=confidence), output,
+                        header=f"MACRO_SOURCES: {sources}")

@@ -1,0 +1,71 @@
+"""The analysis steps the workflow runs, as functions from files to files (the scripts only call these).
+
+- `aggregate`: run folders + throughput/thresholds files -> results/aggregate/{runs,epochs,throughput,thresholds}.csv
+- `statistics`: aggregated tables -> results/stats/*.csv (STATS_FILES)
+Figures, tables and macros have their own modules (`figures`, `tables`, `macros`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from deba.analysis import ablations, characterization, claims, comparisons, hardware, predictive
+from deba.analysis.load import (aggregate_runs, aggregate_thresholds, aggregate_throughput, read_epochs, read_runs,
+                                read_throughput)
+
+AGGREGATE_FILES = ("runs", "epochs", "throughput", "thresholds")
+STATS_FILES = ("pairs", "comparisons", "characterization_runs", "characterization", "hardware", "correlations",
+               "loao", "ablations", "ablation_contrasts", "claims")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """CSV with a fixed float format, written atomically (temporary name, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False, float_format="%.10g")
+    tmp.replace(path)
+
+
+def aggregate(run_folders: Sequence[str | Path], throughput_files: Sequence[str | Path],
+              thresholds_files: Sequence[str | Path], cells: Sequence[Sequence[str]], outputs: dict[str, str],
+              *, allow_mixed_code_versions: bool = False) -> None:
+    """Write runs.csv, epochs.csv, throughput.csv, thresholds.csv (paths in `outputs`, keyed by those names)."""
+    runs, epochs = aggregate_runs(run_folders, allow_mixed_code_versions=allow_mixed_code_versions)
+    tables = {"runs": runs, "epochs": epochs,
+              "throughput": aggregate_throughput(throughput_files, cells),
+              "thresholds": aggregate_thresholds(thresholds_files, cells) if thresholds_files else
+              pd.DataFrame(columns=["dataset", "arch", "grad_var", "grad_norm_variation", "loss_variation"])}
+    for name in AGGREGATE_FILES:
+        write_csv(tables[name], outputs[name])
+
+
+def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str | Path, outputs: dict[str, str],
+               *, n_resamples: int = 9999, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """Every statistic of the paper from the aggregated tables; writes `outputs[name]` for STATS_FILES."""
+    runs, epochs, throughput = read_runs(runs_csv), read_epochs(epochs_csv), read_throughput(throughput_csv)
+    options = {"n_resamples": n_resamples, "seed": seed}
+    pairs = comparisons.paired_runs(runs)
+    comparison = comparisons.compare(pairs, **options)
+    per_run = characterization.characterize_runs(runs, epochs)
+    cells_char = characterization.characterize_cells(per_run)
+    cells = predictive.cell_table(cells_char, comparison) if len(comparison) else pd.DataFrame(
+        columns=["dataset", "arch", *predictive.PREDICTORS, *predictive.OUTCOMES])
+    correlations = predictive.correlations(cells, **options)
+    loao = pd.concat([predictive.leave_one_architecture_out(cells, outcome) for outcome in predictive.OUTCOMES],
+                     ignore_index=True)
+    contrasts = ablations.ablation_contrasts(pairs, **options)
+    tables = {
+        "pairs": pairs, "comparisons": comparison, "characterization_runs": per_run,
+        "characterization": cells_char, "hardware": hardware.hardware_speedups(runs, epochs, throughput),
+        "correlations": correlations, "loao": loao,
+        "ablations": ablations.ablation_table(comparison) if len(comparison) else comparison,
+        "ablation_contrasts": contrasts,
+        "claims": claims.claims_table(pairs, contrasts, correlations, **options),
+    }
+    for name in STATS_FILES:
+        write_csv(tables[name], outputs[name])
+    return tables

@@ -1,0 +1,139 @@
+"""The paper's LaTeX tables, built from results/stats CSVs with `paperkit.latex.write_table`.
+
+Accuracy changes are in percentage points and speedups in percent; every interval is a bootstrap 95 %
+interval; p-values are Holm-adjusted across cells per method (docs/analysis.md). Cells with an interval
+are text ("+2.9 [2.6, 3.2]"), so those columns are left-aligned text columns; plain numbers use siunitx.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from deba.analysis.figures import method_label
+from paperkit.latex import escape, format_number, write_table
+
+
+def interval(mean: float, low: float, high: float, *, scale: float = 100.0, digits: int = 1) -> str:
+    """"+2.9 [2.6, 3.2]" (LaTeX), "n/a" when not computable; the interval is omitted when it is NaN."""
+    if pd.isna(mean):
+        return "n/a"
+    text = format_number(mean * scale, digits, sign=True)
+    if pd.isna(low) or pd.isna(high):
+        return text
+    return f"{text} [{format_number(low * scale, digits)}, {format_number(high * scale, digits)}]"
+
+
+def p_value(p: float) -> str:
+    if pd.isna(p):
+        return "n/a"
+    return "$<$0.001" if p < 0.001 else format_number(p, 3)
+
+
+def _runs_note(row: pd.Series) -> str:
+    diverged = int(row["n_diverged_method"]) + int(row["n_diverged_fixed"])
+    return f"{int(row['n_pairs'])}/{int(row['n_runs'])}" + (f" ({diverged} div.)" if diverged else "")
+
+
+def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+    deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
+    return pd.DataFrame({
+        "Dataset": deba["dataset"].map(escape), "Architecture": deba["arch"].map(escape),
+        "Fixed acc. (%)": deba["acc_fixed"] * 100, "DEBA acc. (%)": deba["acc_method"] * 100,
+        "Change (pts)": [interval(*r) for r in deba[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
+        "p (Holm)": deba["t_p_holm"].map(p_value),
+        "Speedup (%)": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+        "To target (%)": [interval(*r) for r in
+                          deba[["ttt_speedup", "ttt_speedup_low", "ttt_speedup_high"]].to_numpy()],
+        "Pairs": [_runs_note(r) for _, r in deba.iterrows()],
+    })
+
+
+def characterization_table(characterization: pd.DataFrame, hardware: pd.DataFrame) -> pd.DataFrame:
+    deba = hardware[(hardware["scheduler"] == "deba") & (hardware["variant"] == "main")]
+    speedups = deba.groupby(["dataset", "arch"])[["predicted_speedup", "measured_speedup"]].mean().reset_index()
+    table = characterization.merge(speedups, on=["dataset", "arch"], how="left")
+    return pd.DataFrame({
+        "Dataset": table["dataset"].map(escape), "Architecture": table["arch"].map(escape),
+        "Grad.-norm var.": table["grad_norm_variation"], "Loss var.": table["loss_variation"],
+        "Stability": table["stability_score"],
+        "Predicted speedup (%)": table["predicted_speedup"] * 100,
+        "Measured speedup (%)": table["measured_speedup"] * 100,
+        "Runs": table["n_runs"].astype(int),
+    })
+
+
+def ablation_table(ablations: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Dataset": ablations["dataset"].map(escape), "Architecture": ablations["arch"].map(escape),
+        "Variant": ablations["variant"].map(escape), "Window": ablations["window"].astype(str).map(escape),
+        "Cooldown": ablations["cooldown"].astype(int),
+        "Change (pts)": [interval(*r) for r in ablations[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
+        "Speedup (%)": [interval(*r) for r in ablations[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+        "Changes/run": ablations["batch_changes"].astype(float),
+        "Pairs": [_runs_note(r) for _, r in ablations.iterrows()],
+    })
+
+
+def comparator_table(comparisons: pd.DataFrame) -> pd.DataFrame:
+    main = comparisons[comparisons["variant"] == "main"]
+    return pd.DataFrame({
+        "Dataset": main["dataset"].map(escape), "Architecture": main["arch"].map(escape),
+        "Method": [method_label(s) for s in main["scheduler"]],
+        "Change (pts)": [interval(*r) for r in main[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
+        "p (Holm)": main["t_p_holm"].map(p_value),
+        "Speedup (%)": [interval(*r) for r in main[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+        "Changes/run": main["batch_changes"].astype(float),
+        "Pairs": [_runs_note(r) for _, r in main.iterrows()],
+    })
+
+
+def claims_table(claims: pd.DataFrame) -> pd.DataFrame:
+    # claim, paper and ours are LaTeX already (claims.py builds them); reasons are plain text.
+    return pd.DataFrame({"Claim of the DEBA paper": claims["claim"], "Paper": claims["paper"],
+                         "This reproduction": claims["ours"], "Verdict": claims["verdict"].map(escape),
+                         "Basis": claims["reason"]})
+
+
+TEXT_INTERVAL_NOTE = ("Mean over seed pairs with bootstrap 95\\% interval. Pairs: seed pairs used / runs "
+                      "(div.: diverged runs, excluded from the pairs and counted here).")
+
+# name -> (builder, input tables, write_table options)
+TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
+    "main": (main_table, ("comparisons",), {
+        "caption": "DEBA against the fixed-batch baseline, paired by seed. p: paired t-test on final accuracy, "
+                   "Holm-adjusted across cells. To target: speedup in time to the target accuracy.",
+        "label": "tab:main", "wide": True, "digits": 1, "note": TEXT_INTERVAL_NOTE,
+        "latex_columns": ("Dataset", "Architecture", "Change (pts)", "p (Holm)", "Speedup (%)", "To target (%)")}),
+    "characterization": (characterization_table, ("characterization", "hardware"), {
+        "caption": "Baseline characterization (fixed batch, mean over seeds) and DEBA's speedup predicted from the "
+                   "throughput profile beside the measured one.",
+        "label": "tab:characterization", "wide": True, "digits": 3,
+        "latex_columns": ("Dataset", "Architecture")}),
+    "ablations": (ablation_table, ("ablations",), {
+        "caption": "DEBA ablations against the fixed baseline: window and cooldown.",
+        "label": "tab:ablations", "wide": True, "digits": 1, "note": TEXT_INTERVAL_NOTE,
+        "latex_columns": ("Dataset", "Architecture", "Variant", "Window", "Change (pts)", "Speedup (%)")}),
+    "comparators": (comparator_table, ("comparisons",), {
+        "caption": "DEBA and the comparator schedulers against the fixed baseline.",
+        "label": "tab:comparators", "wide": True, "digits": 1, "note": TEXT_INTERVAL_NOTE,
+        "latex_columns": ("Dataset", "Architecture", "Change (pts)", "p (Holm)", "Speedup (%)")}),
+    "claims": (claims_table, ("claims",), {
+        "caption": "Claims of the DEBA paper's abstract against this reproduction. Verdicts are computed by "
+                   "the rules of Section~\\ref{sec:claims}.",
+        "label": "tab:claims", "wide": True, "siunitx": False,
+        "column_format": "p{4.3cm}p{1.3cm}p{4.6cm}p{2.2cm}p{3.6cm}",
+        "latex_columns": ("Claim of the DEBA paper", "Paper", "This reproduction")}),
+}
+
+
+def render(name: str, tables: dict[str, str | Path], output: str | Path) -> Path:
+    """Write table `name` as LaTeX from the CSVs in `tables` (name -> path)."""
+    if name not in TABLES:
+        raise KeyError(f"unknown table {name!r}; known: {sorted(TABLES)}")
+    builder, needed, options = TABLES[name]
+    frames = [pd.read_csv(tables[t], keep_default_na=True) for t in needed]
+    frame = builder(*frames)
+    return write_table(frame, output, **options)

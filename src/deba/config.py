@@ -1,0 +1,189 @@
+"""The configuration of one training run: every knob, its default, and its validation.
+
+Pure Python (no torch), so the workflow and the analysis can import the allowed names and validate a
+grid before any job starts. `TrainConfig.validate()` raises `ConfigError` naming the key, the bad value
+and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+DATASETS = ("digits", "cifar10", "cifar100", "synthetic")
+ARCHITECTURES = ("resnet18", "resnet50", "densenet121", "efficientnet_b0", "mobilenet_v3", "vit_b16")
+SCHEDULERS = ("fixed", "deba", "adabatch", "smith", "gns")
+SCALES = ("cpu", "paper")
+DEVICES = ("auto", "cpu", "cuda")
+LR_SCALINGS = ("none", "linear", "sqrt")
+LR_SCHEDULES = ("cosine", "step", "constant")
+VIT_INPUTS = ("native", "resize224")
+COMPILE_MODES = ("off", "on")
+
+# The paper's DEBA settings.
+DEFAULT_WINDOW = 15
+DEFAULT_COOLDOWN = 5
+MIN_BATCH, MAX_BATCH = 16, 2048
+
+
+class ConfigError(ValueError):
+    """A configuration value is not allowed; the message names the key and what is allowed."""
+
+
+@dataclass
+class TrainConfig:
+    """One training run. Field names are the CLI flags with dashes turned into underscores."""
+
+    # experiment
+    dataset: str = "digits"
+    arch: str = "resnet18"
+    scheduler: str = "fixed"
+    variant: str = "main"
+    epochs: int = 15
+    seed: int = 0
+    scale: str = "cpu"
+    # data
+    data_root: str | None = None
+    train_subset: int | None = None
+    test_subset: int | None = None
+    vit_input: str = "native"
+    # optimizer: SGD with momentum 0.9 and weight decay 5e-4 as in the paper
+    batch_size: int = 128
+    lr: float | None = None  # None: the architecture's default (see models.default_lr)
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    lr_schedule: str = "cosine"
+    warmup_epochs: int = 0
+    lr_scaling: str = "none"
+    # batch-size scheduling
+    min_batch: int = MIN_BATCH
+    max_batch: int = MAX_BATCH
+    window: int | None = DEFAULT_WINDOW  # None: the full history (ablation)
+    cooldown: int = DEFAULT_COOLDOWN
+    grow_factor: float = 1.5
+    shrink_factor: float = 0.8
+    instability_factor: float = 2.0
+    calibration_epochs: int = 3
+    thresholds: str | None = None
+    adabatch_interval: int = 5
+    smith_milestones: tuple[float, ...] = (0.5, 0.75)
+    smith_factor: float = 2.0
+    gns_ema: float = 0.9
+    # measurement
+    target_acc: float | None = None
+    # system
+    device: str = "auto"
+    threads: int | None = None
+    deterministic: bool = True
+    compile: str = "off"
+    memory_cap_batch: int | None = None  # simulate a memory limit on CPU: batches above this "run out of memory"
+    keep_checkpoints: bool = False
+    out: str = "run"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> "TrainConfig":
+        """Check every field; raise ConfigError naming the first bad key. Returns self for chaining."""
+        _choice("dataset", self.dataset, DATASETS)
+        _choice("arch", self.arch, ARCHITECTURES)
+        _choice("scheduler", self.scheduler, SCHEDULERS)
+        _choice("scale", self.scale, SCALES)
+        _choice("device", self.device, DEVICES)
+        _choice("lr_scaling", self.lr_scaling, LR_SCALINGS)
+        _choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        _choice("vit_input", self.vit_input, VIT_INPUTS)
+        _choice("compile", self.compile, COMPILE_MODES)
+        _int("epochs", self.epochs, minimum=1)
+        _int("seed", self.seed, minimum=0)
+        _int("batch_size", self.batch_size, minimum=1)
+        _int("min_batch", self.min_batch, minimum=1)
+        _int("max_batch", self.max_batch, minimum=1)
+        if self.min_batch > self.max_batch:
+            raise ConfigError(f"min_batch={self.min_batch} is above max_batch={self.max_batch}; "
+                              "min_batch must be <= max_batch")
+        if not self.min_batch <= self.batch_size <= self.max_batch:
+            raise ConfigError(f"batch_size={self.batch_size} must lie within min_batch..max_batch "
+                              f"({self.min_batch}..{self.max_batch})")
+        if self.window is not None:
+            _int("window", self.window, minimum=2, maximum=1000,
+                 hint="an integer 2..1000, or 'full' for the whole history")
+        _int("cooldown", self.cooldown, minimum=0, maximum=1000)
+        _int("warmup_epochs", self.warmup_epochs, minimum=0)
+        _int("calibration_epochs", self.calibration_epochs, minimum=2)
+        _int("adabatch_interval", self.adabatch_interval, minimum=1)
+        for key in ("train_subset", "test_subset", "threads", "memory_cap_batch"):
+            if getattr(self, key) is not None:
+                _int(key, getattr(self, key), minimum=1)
+        if self.lr is not None:
+            _number("lr", self.lr, lower=0.0, lower_open=True)
+        _number("momentum", self.momentum, lower=0.0, upper=1.0, upper_open=True)
+        _number("weight_decay", self.weight_decay, lower=0.0)
+        _number("grow_factor", self.grow_factor, lower=1.0, lower_open=True)
+        _number("shrink_factor", self.shrink_factor, lower=0.0, upper=1.0, lower_open=True, upper_open=True)
+        _number("instability_factor", self.instability_factor, lower=1.0)
+        _number("smith_factor", self.smith_factor, lower=1.0, lower_open=True)
+        _number("gns_ema", self.gns_ema, lower=0.0, upper=1.0, upper_open=True)
+        if self.target_acc is not None:
+            _number("target_acc", self.target_acc, lower=0.0, upper=1.0)
+        if not self.smith_milestones or not all(
+                isinstance(m, (int, float)) and 0 < m < 1 for m in self.smith_milestones):
+            raise ConfigError(f"smith_milestones={self.smith_milestones!r}: "
+                              "allowed is a non-empty list of fractions of training strictly between 0 and 1")
+        if not isinstance(self.variant, str) or not self.variant or "/" in self.variant:
+            raise ConfigError(f"variant={self.variant!r}: allowed is a non-empty name without '/'")
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["smith_milestones"] = list(self.smith_milestones)
+        return d
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(f"unknown configuration key(s) {unknown}; allowed keys are {sorted(known)}")
+        values = dict(values)
+        if "smith_milestones" in values:
+            values["smith_milestones"] = tuple(values["smith_milestones"])
+        return cls(**values).validate()
+
+
+def parse_window(text: str | int | None) -> int | None:
+    """`--window 15` or `--window full` (the whole history, the paper's ablation)."""
+    if text is None or text == "full":
+        return None
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        raise ConfigError(f"window={text!r}: allowed is an integer 2..1000 or 'full'") from None
+
+
+def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{key}={value!r} is not known; allowed: {', '.join(allowed)}")
+
+
+def _int(key: str, value: Any, minimum: int | None = None, maximum: int | None = None,
+         hint: str | None = None) -> None:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    ok = ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+    if not ok:
+        allowed = hint or ("an integer" + (f" >= {minimum}" if minimum is not None else "")
+                           + (f" and <= {maximum}" if maximum is not None else ""))
+        raise ConfigError(f"{key}={value!r}: allowed is {allowed}")
+
+
+def _number(key: str, value: Any, lower: float | None = None, upper: float | None = None,
+            lower_open: bool = False, upper_open: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and lower is not None:
+        ok = value > lower if lower_open else value >= lower
+    if ok and upper is not None:
+        ok = value < upper if upper_open else value <= upper
+    if not ok:
+        low = "" if lower is None else f"{'>' if lower_open else '>='} {lower}"
+        high = "" if upper is None else f"{'<' if upper_open else '<='} {upper}"
+        raise ConfigError(f"{key}={value!r}: allowed is a finite number {' and '.join(p for p in (low, high) if p)}")

@@ -1,0 +1,250 @@
+"""Batch-size schedulers: DEBA and the comparators, as plain-Python decision logic (no torch).
+
+Every scheduler sees one `EpochSignals` after each epoch and answers with a `Decision`: the batch size for
+the next epoch and a one-word reason. State is a plain dict (`state_dict`/`load_state_dict`) so it can be
+checkpointed and loaded with `torch.load(weights_only=True)`.
+
+DEBA (arXiv:2511.03809) as reconstructed here; the paper's full text is not public, so every choice is ours:
+- Signals per epoch: gradient variance, gradient-norm variation and loss variation (see `monitor.py`).
+- Over a sliding window of the last W epochs (or the full history) each signal's mean is compared with
+  its threshold. All three below: "stable". The newest epoch's value of any signal above
+  `instability_factor` x its threshold: "unstable". Otherwise: hold.
+- Stable and outside the cooldown: batch x1.5. Unstable and outside the cooldown: batch x0.8 (roll back).
+  After any change, `cooldown` epochs pass without another change. Bounds min..max batch, and the batch
+  never exceeds the training set.
+- Thresholds come from a file (the workflow's characterization of fixed-batch baselines), or, for a
+  standalone run, from the run's own first `calibration_epochs` epochs (held at the initial batch size).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .thresholds import SIGNALS, Thresholds, derive_thresholds
+
+
+@dataclass(frozen=True)
+class EpochSignals:
+    """What the monitor measured during one epoch (variations are None in the first epoch)."""
+
+    epoch: int
+    grad_var: float
+    grad_norm: float
+    grad_norm_variation: float | None
+    loss_variation: float | None
+    train_loss: float
+    noise_scale: float | None = None
+
+    def value(self, name: str) -> float | None:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Decision:
+    batch_size: int
+    decision: str  # grow | shrink | hold | cooldown | calibrate | bound
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Allowed batch sizes; `upper` is already capped at the training-set size."""
+
+    lower: int
+    upper: int
+
+    def clamp(self, batch_size: float) -> int:
+        return int(min(self.upper, max(self.lower, round(batch_size))))
+
+
+class BatchScheduler:
+    """Base class: holds the current batch size, the bounds and the cooldown counter."""
+
+    name = "base"
+
+    def __init__(self, initial_batch: int, bounds: Bounds, cooldown: int = 0):
+        self.bounds = bounds
+        self.batch_size = bounds.clamp(initial_batch)
+        self.cooldown = cooldown
+        self.cooldown_left = 0
+
+    def decide(self, signals: EpochSignals) -> Decision:
+        raise NotImplementedError
+
+    def _change_to(self, target: float, reason: str) -> Decision:
+        """Move to `target` (clamped); start the cooldown only when the batch really changed."""
+        new_batch = self.bounds.clamp(target)
+        if new_batch == self.batch_size:
+            return Decision(self.batch_size, "bound" if reason in ("grow", "shrink") else "hold")
+        self.batch_size = new_batch
+        self.cooldown_left = self.cooldown
+        return Decision(new_batch, reason)
+
+    def lower_cap(self, new_upper: int) -> None:
+        """Out of memory at the current size: lower the upper bound (recorded in epochs.csv by the trainer)."""
+        self.bounds = Bounds(self.bounds.lower, max(self.bounds.lower, new_upper))
+        self.batch_size = min(self.batch_size, self.bounds.upper)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"batch_size": self.batch_size, "cooldown_left": self.cooldown_left,
+                "lower": self.bounds.lower, "upper": self.bounds.upper}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.batch_size = int(state["batch_size"])
+        self.cooldown_left = int(state["cooldown_left"])
+        self.bounds = Bounds(int(state["lower"]), int(state["upper"]))
+
+
+class FixedScheduler(BatchScheduler):
+    """The baseline: the batch size never changes."""
+
+    name = "fixed"
+
+    def decide(self, signals: EpochSignals) -> Decision:
+        return Decision(self.batch_size, "hold")
+
+
+class DebaScheduler(BatchScheduler):
+    """Grow when every windowed signal is under its threshold, roll back when the newest one spikes."""
+
+    name = "deba"
+
+    def __init__(self, initial_batch: int, bounds: Bounds, *, window: int | None, cooldown: int,
+                 thresholds: Thresholds | None, calibration_epochs: int = 3, grow_factor: float = 1.5,
+                 shrink_factor: float = 0.8, instability_factor: float = 2.0):
+        super().__init__(initial_batch, bounds, cooldown)
+        self.window = window
+        self.thresholds = thresholds
+        self.calibration_epochs = calibration_epochs
+        self.grow_factor = grow_factor
+        self.shrink_factor = shrink_factor
+        self.instability_factor = instability_factor
+        self.history: list[dict[str, float | None]] = []
+
+    def decide(self, signals: EpochSignals) -> Decision:
+        self.history.append({name: signals.value(name) for name in SIGNALS})
+        if self.thresholds is None:
+            if len(self.history) < self.calibration_epochs:
+                return Decision(self.batch_size, "calibrate")
+            self.thresholds = derive_thresholds(self.history, source="own first epochs")
+            self.history.clear()  # the calibration epochs defined "typical"; judge what comes after
+            return Decision(self.batch_size, "calibrate")
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            return Decision(self.batch_size, "cooldown")
+        if self._is_unstable(self.history[-1]):
+            return self._change_to(self.batch_size * self.shrink_factor, "shrink")
+        if self._is_stable():
+            return self._change_to(self.batch_size * self.grow_factor, "grow")
+        return Decision(self.batch_size, "hold")
+
+    def _windowed(self) -> list[dict[str, float | None]]:
+        return self.history if self.window is None else self.history[-self.window:]
+
+    def _is_stable(self) -> bool:
+        window = self._windowed()
+        for name, threshold in self.thresholds.as_dict().items():
+            values = [row[name] for row in window if _finite(row[name])]
+            if not values or sum(values) / len(values) > threshold:
+                return False
+        return True
+
+    def _is_unstable(self, latest: dict[str, float | None]) -> bool:
+        return any(_finite(latest[name]) and latest[name] > self.instability_factor * threshold
+                   for name, threshold in self.thresholds.as_dict().items())
+
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        state["history"] = [[row[name] for name in SIGNALS] for row in self.history]
+        state["thresholds"] = None if self.thresholds is None else [self.thresholds.as_dict()[n] for n in SIGNALS]
+        state["thresholds_source"] = "" if self.thresholds is None else self.thresholds.source
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.history = [dict(zip(SIGNALS, row)) for row in state["history"]]
+        if state["thresholds"] is not None:
+            self.thresholds = Thresholds(*state["thresholds"], source=state["thresholds_source"])
+
+
+class AdaBatchScheduler(BatchScheduler):
+    """AdaBatch-style (Devarakonda et al., 2017): double the batch every `interval` epochs."""
+
+    name = "adabatch"
+
+    def __init__(self, initial_batch: int, bounds: Bounds, *, interval: int):
+        super().__init__(initial_batch, bounds, cooldown=0)
+        self.interval = interval
+
+    def decide(self, signals: EpochSignals) -> Decision:
+        if signals.epoch % self.interval == 0:
+            return self._change_to(self.batch_size * 2, "grow")
+        return Decision(self.batch_size, "hold")
+
+
+class SmithScheduler(BatchScheduler):
+    """Smith et al. (2018), "Don't decay the learning rate, increase the batch size": multiply the batch at
+    the epochs where a step learning-rate schedule would decay (fractions of training)."""
+
+    name = "smith"
+
+    def __init__(self, initial_batch: int, bounds: Bounds, *, epochs: int, milestones: tuple[float, ...],
+                 factor: float):
+        super().__init__(initial_batch, bounds, cooldown=0)
+        self.milestone_epochs = sorted({max(1, round(fraction * epochs)) for fraction in milestones})
+        self.factor = factor
+
+    def decide(self, signals: EpochSignals) -> Decision:
+        if signals.epoch in self.milestone_epochs:
+            return self._change_to(self.batch_size * self.factor, "grow")
+        return Decision(self.batch_size, "hold")
+
+
+class NoiseScaleScheduler(BatchScheduler):
+    """Set the batch from McCandlish et al.'s simple noise scale B_simple = tr(Sigma) / |G|^2.
+
+    The monitor supplies the epoch's EMA-smoothed estimate; the batch moves to it (clamped) when it differs
+    by more than `tolerance`, with the same cooldown as DEBA.
+    """
+
+    name = "gns"
+
+    def __init__(self, initial_batch: int, bounds: Bounds, *, cooldown: int, tolerance: float = 0.1):
+        super().__init__(initial_batch, bounds, cooldown)
+        self.tolerance = tolerance
+
+    def decide(self, signals: EpochSignals) -> Decision:
+        if self.cooldown_left > 0:
+            self.cooldown_left -= 1
+            return Decision(self.batch_size, "cooldown")
+        target = signals.noise_scale
+        if not _finite(target) or target <= 0:
+            return Decision(self.batch_size, "hold")
+        if abs(target - self.batch_size) <= self.tolerance * self.batch_size:
+            return Decision(self.batch_size, "hold")
+        return self._change_to(target, "grow" if target > self.batch_size else "shrink")
+
+
+def build_scheduler(config, train_size: int, thresholds: Thresholds | None = None) -> BatchScheduler:
+    """The scheduler a `TrainConfig` asks for, with bounds capped at the training-set size."""
+    bounds = Bounds(min(config.min_batch, train_size), min(config.max_batch, train_size))
+    if config.scheduler == "fixed":
+        return FixedScheduler(config.batch_size, bounds)
+    if config.scheduler == "deba":
+        return DebaScheduler(config.batch_size, bounds, window=config.window, cooldown=config.cooldown,
+                             thresholds=thresholds, calibration_epochs=config.calibration_epochs,
+                             grow_factor=config.grow_factor, shrink_factor=config.shrink_factor,
+                             instability_factor=config.instability_factor)
+    if config.scheduler == "adabatch":
+        return AdaBatchScheduler(config.batch_size, bounds, interval=config.adabatch_interval)
+    if config.scheduler == "smith":
+        return SmithScheduler(config.batch_size, bounds, epochs=config.epochs,
+                              milestones=tuple(config.smith_milestones), factor=config.smith_factor)
+    if config.scheduler == "gns":
+        return NoiseScaleScheduler(config.batch_size, bounds, cooldown=config.cooldown)
+    raise ValueError(f"unknown scheduler {config.scheduler!r}")
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)

@@ -1,0 +1,374 @@
+"""Train one run: the loop, timing, checkpoints, resume, and the result files of docs/results.md.
+
+    train(TrainConfig(dataset="digits", arch="resnet18", scheduler="deba", epochs=15, out="runs/x"))
+
+SGD (momentum 0.9, weight decay 5e-4), learning rate per epoch: linear warm-up, then cosine (default),
+step (x0.1 at the Smith milestones) or constant; optionally scaled with the batch size (`lr_scaling`).
+Training time is wall-clock of the training steps including the monitor, excluding evaluation. After every
+epoch a checkpoint is written atomically; SIGTERM (a SLURM preemption or time limit) writes one at the next
+step boundary and exits with `EXIT_PREEMPTED`, and `resume=True` continues from the newest good one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import math
+import os
+import signal
+import sys
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from . import checkpoint, provenance
+from .config import TrainConfig
+from .data import EpochLoader, load_dataset
+from .models import build_model, default_lr, is_cnn
+from .monitor import GradientMonitor
+from .schedulers import BatchScheduler, EpochSignals, build_scheduler
+from .thresholds import Thresholds
+
+log = logging.getLogger("deba.train")
+
+EXIT_PREEMPTED = 75  # EX_TEMPFAIL: the workflow profile retries the job, which resumes
+EPOCH_COLUMNS = ("epoch", "batch_size", "batch_cap", "lr", "steps", "train_loss", "train_acc", "test_loss",
+                 "test_acc", "grad_var", "grad_norm", "grad_norm_variation", "loss_variation", "noise_scale",
+                 "decision", "next_batch_size", "epoch_train_time_s", "train_time_s")
+TIME_COLUMNS = ("epoch_train_time_s", "train_time_s")
+DEFAULT_TARGET_ACC = {"digits": 0.9, "synthetic": 0.5, "cifar10": 0.9, "cifar100": 0.65}
+
+
+class Preempted(Exception):
+    """SIGTERM arrived; a checkpoint has been written."""
+
+
+@dataclass
+class RunState:
+    """Everything that changes during a run and goes into a checkpoint."""
+
+    epoch: int = 1  # the epoch in progress or next
+    sample_offset: int = 0  # samples of `epoch` already trained on (non-zero only after a mid-epoch stop)
+    train_time_s: float = 0.0  # training seconds of completed epochs
+    epoch_time_s: float = 0.0  # training seconds of the partial epoch
+    rows: list[dict] = field(default_factory=list)
+    status: str = "running"
+    checkpoint_sequence: int = 0
+
+
+def resolve_device(requested: str) -> torch.device:
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was requested but torch.cuda.is_available() is False; "
+                           "use --device cpu or auto")
+    return torch.device(requested)
+
+
+def learning_rate(config: TrainConfig, epoch: int, batch_size: int) -> float:
+    base = config.lr if config.lr is not None else default_lr(config.arch)
+    ratio = batch_size / config.batch_size
+    base *= {"none": 1.0, "linear": ratio, "sqrt": math.sqrt(ratio)}[config.lr_scaling]
+    if epoch <= config.warmup_epochs:
+        return base * epoch / (config.warmup_epochs + 1)
+    progress = (epoch - 1 - config.warmup_epochs) / max(1, config.epochs - config.warmup_epochs)
+    if config.lr_schedule == "cosine":
+        return base * 0.5 * (1 + math.cos(math.pi * progress))
+    if config.lr_schedule == "step":
+        return base * 0.1 ** sum(progress >= m for m in config.smith_milestones)
+    return base
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig):
+        self.config = config.validate()
+        self.out = Path(config.out)
+        self.thresholds = Thresholds.read(config.thresholds) if config.thresholds else None
+        self.device = resolve_device(config.device)
+        self.on_gpu = self.device.type == "cuda"
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        self._configure_backends()
+        self.dataset = load_dataset(config.dataset, config.data_root, train_subset=config.train_subset,
+                                    test_subset=config.test_subset).to(self.device)
+        torch.manual_seed(config.seed)  # the same initial weights for every scheduler
+        model = build_model(config.arch, self.dataset.num_classes, config.scale, config.vit_input)
+        self.channels_last = self.on_gpu and is_cnn(config.arch)
+        model = model.to(self.device, memory_format=torch.channels_last if self.channels_last else torch.preserve_format)
+        self.model = model
+        self.monitor = GradientMonitor(model, ema=config.gns_ema)
+        self.step_model = torch.compile(model) if config.compile == "on" else model
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate(config, 1, config.batch_size),
+                                         momentum=config.momentum, weight_decay=config.weight_decay)
+        self.scheduler: BatchScheduler = build_scheduler(config, len(self.dataset.train), self.thresholds)
+        self.loader = EpochLoader(self.dataset, config.seed, channels_last=self.channels_last)
+        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.on_gpu else nullcontext())
+        self.state = RunState()
+        self._stop_requested = False
+
+    def _configure_backends(self) -> None:
+        if self.on_gpu:
+            torch.backends.cudnn.benchmark = not self.config.deterministic
+            torch.backends.cudnn.deterministic = self.config.deterministic
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+
+    # --- the loop ----------------------------------------------------------------------------------------
+
+    def run(self, resume: bool = False) -> dict:
+        self.out.mkdir(parents=True, exist_ok=True)
+        if (self.out / "summary.json").exists():
+            if resume:
+                log.info("%s already holds a finished run; nothing to do", self.out)
+                return json.loads((self.out / "summary.json").read_text())
+            raise FileExistsError(f"{self.out} already holds a finished run (summary.json); "
+                                  "use another --out, or delete it to retrain")
+        if resume:
+            self._restore()
+        else:
+            checkpoint.remove_all(self.out / "checkpoints")
+        self._write_config()
+        previous_handler = signal.signal(signal.SIGTERM, self._request_stop)
+        try:
+            while self.state.epoch <= self.config.epochs and self.state.status == "running":
+                self._run_epoch()
+        except Preempted:
+            log.warning("stopped by SIGTERM in epoch %d; checkpoint written, resume with --resume", self.state.epoch)
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous_handler)
+        if self.state.status == "running":
+            self.state.status = "completed"
+        summary = self._summary()
+        _atomic_write_text(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+        if not self.config.keep_checkpoints:
+            checkpoint.remove_all(self.out / "checkpoints")
+        return summary
+
+    def _run_epoch(self) -> None:
+        config, state = self.config, self.state
+        epoch, batch_size = state.epoch, self.scheduler.batch_size
+        lr = learning_rate(config, epoch, batch_size)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        if state.sample_offset == 0:
+            torch.manual_seed(config.seed * 1_000_003 + epoch)  # dropout and stochastic depth, per epoch
+        self.model.train()
+        self._synchronize()
+        started = time.perf_counter()
+        offset = state.sample_offset
+        while offset + batch_size <= len(self.dataset.train):
+            try:
+                for images, labels in self.loader.train_batches(epoch, batch_size, start_sample=offset):
+                    self._train_step(images, labels)
+                    offset += batch_size
+                    if self._stop_requested:
+                        state.sample_offset = offset
+                        state.epoch_time_s += self._elapsed(started)
+                        self._save_checkpoint()
+                        raise Preempted()
+                break
+            except torch.OutOfMemoryError:
+                batch_size = self._handle_out_of_memory(batch_size)
+        epoch_time = state.epoch_time_s + self._elapsed(started)
+        signals = self.monitor.end_epoch()
+        test_loss, test_acc = self.evaluate()
+        row = self._record_epoch(epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc)
+        if not math.isfinite(row["train_loss"]):
+            state.status = "diverged"
+            log.error("epoch %d: training loss is not finite; run recorded as diverged", epoch)
+        state.epoch, state.sample_offset, state.epoch_time_s = epoch + 1, 0, 0.0
+        self._write_epochs()
+        if state.status == "running":
+            self._save_checkpoint()
+
+    def _train_step(self, images: torch.Tensor, labels: torch.Tensor) -> None:
+        batch_size = len(labels)
+        if self.config.memory_cap_batch is not None and batch_size > self.config.memory_cap_batch:
+            raise torch.OutOfMemoryError(f"simulated: batch {batch_size} > memory_cap_batch "
+                                         f"{self.config.memory_cap_batch}")
+        self.monitor.zero_grad()
+        if self.config.scheduler == "gns" and batch_size >= 4:
+            loss, correct = self._half_batch_backward(images, labels)
+        else:
+            with self.autocast:
+                logits = self.step_model(images)
+                loss = F.cross_entropy(logits, labels)
+            loss.backward()
+            correct = (logits.argmax(1) == labels).sum()
+        self.monitor.observe_step(loss, correct, batch_size)
+        self.optimizer.step()
+
+    def _half_batch_backward(self, images, labels):
+        """Two half-size backward passes whose halved sum is the full-batch gradient, for the noise scale."""
+        half = len(labels) // 2
+        losses, correct, sq_norms = [], 0, []
+        saved = None
+        for part in (slice(0, half), slice(half, 2 * half)):
+            with self.autocast:
+                logits = self.step_model(images[part])
+                loss = F.cross_entropy(logits, labels[part])
+            (0.5 * loss).backward()
+            correct = correct + (logits.argmax(1) == labels[part]).sum()
+            losses.append(loss.detach())
+            if saved is None:
+                saved = self.monitor.flat_grad.clone()  # half of the first half-batch's gradient
+                sq_norms.append(4 * saved.square().sum())
+            else:
+                sq_norms.append(4 * (self.monitor.flat_grad - saved).square().sum())
+        sq_full = self.monitor.flat_grad.square().sum()
+        self.monitor.observe_half_batches((sq_norms[0] + sq_norms[1]) / 2, sq_full, 2 * half)
+        return (losses[0] + losses[1]) / 2, correct
+
+    def _handle_out_of_memory(self, batch_size: int) -> int:
+        """Retry at the last size that worked and lower the scheduler's cap so it is not tried again."""
+        if self.on_gpu:
+            torch.cuda.empty_cache()
+        previous = [row["batch_size"] for row in self.state.rows if row["batch_size"] < batch_size]
+        fallback = previous[-1] if previous else max(self.scheduler.bounds.lower, batch_size // 2)
+        if fallback >= batch_size:
+            raise RuntimeError(f"out of memory at batch size {batch_size}, the smallest allowed")
+        log.warning("out of memory at batch size %d; retrying at %d and capping the batch there",
+                    batch_size, fallback)
+        self.scheduler.lower_cap(fallback)
+        self.monitor.zero_grad()
+        return fallback
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, float]:
+        self.model.eval()
+        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+        correct = torch.zeros((), device=self.device, dtype=torch.int64)
+        for images, labels in self.loader.test_batches():
+            with self.autocast:
+                logits = self.model(images)
+            loss_sum += F.cross_entropy(logits.float(), labels, reduction="sum").double()
+            correct += (logits.argmax(1) == labels).sum()
+        n = len(self.dataset.test)
+        return loss_sum.item() / n, correct.item() / n
+
+    # --- records -----------------------------------------------------------------------------------------
+
+    def _record_epoch(self, epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc) -> dict:
+        state = self.state
+        state.train_time_s += epoch_time
+        decision = self.scheduler.decide(EpochSignals(
+            epoch=epoch, grad_var=signals["grad_var"], grad_norm=signals["grad_norm"],
+            grad_norm_variation=signals["grad_norm_variation"], loss_variation=signals["loss_variation"],
+            train_loss=signals["train_loss"], noise_scale=signals["noise_scale"]))
+        row = {"epoch": epoch, "batch_size": batch_size, "batch_cap": self.scheduler.bounds.upper, "lr": lr,
+               "steps": signals["steps"], "train_loss": signals["train_loss"], "train_acc": signals["train_acc"],
+               "test_loss": test_loss, "test_acc": test_acc, "grad_var": signals["grad_var"],
+               "grad_norm": signals["grad_norm"], "grad_norm_variation": signals["grad_norm_variation"],
+               "loss_variation": signals["loss_variation"], "noise_scale": signals["noise_scale"],
+               "decision": decision.decision, "next_batch_size": decision.batch_size,
+               "epoch_train_time_s": epoch_time, "train_time_s": state.train_time_s}
+        state.rows.append(row)
+        log.info("epoch %3d/%d  batch %4d  lr %.4f  loss %.4f  test_acc %.4f  time %.2fs  -> %s %d",
+                 epoch, self.config.epochs, batch_size, lr, row["train_loss"], test_acc, epoch_time,
+                 decision.decision, decision.batch_size)
+        return row
+
+    def _write_epochs(self) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EPOCH_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in self.state.rows:
+            writer.writerow({k: ("" if row[k] is None else row[k]) for k in EPOCH_COLUMNS})
+        _atomic_write_text(self.out / "epochs.csv", buffer.getvalue())
+
+    def _write_config(self) -> None:
+        threads = torch.get_num_threads()
+        document = {"config": self.config.to_dict(), "provenance": provenance.collect(str(self.device), threads)}
+        _atomic_write_text(self.out / "config.json", json.dumps(document, indent=2) + "\n")
+
+    def _summary(self) -> dict:
+        config, rows = self.config, self.state.rows
+        target = config.target_acc if config.target_acc is not None else DEFAULT_TARGET_ACC[config.dataset]
+        reached = next((row["train_time_s"] for row in rows if row["test_acc"] >= target), None)
+        trajectory = [row["batch_size"] for row in rows]
+        return {
+            "arch": config.arch, "dataset": config.dataset, "scheduler": config.scheduler,
+            "variant": config.variant, "seed": config.seed, "scale": config.scale, "epochs": config.epochs,
+            "epochs_completed": len(rows), "status": self.state.status,
+            "final_test_acc": rows[-1]["test_acc"] if rows else None,
+            "best_test_acc": max((row["test_acc"] for row in rows), default=None),
+            "train_time_s": self.state.train_time_s, "target_acc": target, "time_to_target_s": reached,
+            "batch_size_trajectory": trajectory,
+            "num_batch_changes": sum(a != b for a, b in zip(trajectory, trajectory[1:])),
+            "code_version": provenance.code_version(),
+        }
+
+    # --- checkpoints -------------------------------------------------------------------------------------
+
+    def _save_checkpoint(self) -> None:
+        state = self.state
+        state.checkpoint_sequence += 1
+        payload = {
+            "config": self.config.to_dict(),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "monitor": self.monitor.state_dict(),
+            "run": {"epoch": state.epoch, "sample_offset": state.sample_offset, "train_time_s": state.train_time_s,
+                    "epoch_time_s": state.epoch_time_s, "status": state.status,
+                    "checkpoint_sequence": state.checkpoint_sequence},
+            "rows": [[row[k] for k in EPOCH_COLUMNS] for row in state.rows],
+            "rng": torch.get_rng_state(),
+        }
+        checkpoint.save(self.out / "checkpoints", payload, state.checkpoint_sequence)
+
+    def _restore(self) -> None:
+        payload = checkpoint.load_latest(self.out / "checkpoints", map_location=self.device)
+        if payload is None:
+            log.info("no usable checkpoint in %s; starting from the beginning", self.out / "checkpoints")
+            return
+        saved = {k: v for k, v in payload["config"].items() if k not in RESUMABLE_CHANGES}
+        current = {k: v for k, v in self.config.to_dict().items() if k not in RESUMABLE_CHANGES}
+        if saved != current:
+            changed = sorted(k for k in current if saved.get(k) != current[k])
+            raise ValueError(f"cannot resume {self.out}: the checkpoint was made with different settings "
+                             f"({', '.join(changed)}); use a new --out or the same settings")
+        self.model.load_state_dict(payload["model"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.scheduler.load_state_dict(payload["scheduler"])
+        self.monitor.load_state_dict(payload["monitor"])
+        run = payload["run"]
+        self.state = RunState(epoch=run["epoch"], sample_offset=run["sample_offset"],
+                              train_time_s=run["train_time_s"], epoch_time_s=run["epoch_time_s"],
+                              rows=[dict(zip(EPOCH_COLUMNS, values)) for values in payload["rows"]],
+                              status=run["status"], checkpoint_sequence=run["checkpoint_sequence"])
+        torch.set_rng_state(payload["rng"].cpu())
+        log.info("resumed %s at epoch %d (sample %d)", self.out, self.state.epoch, self.state.sample_offset)
+
+    # --- helpers -----------------------------------------------------------------------------------------
+
+    def _request_stop(self, signum, frame) -> None:
+        self._stop_requested = True
+
+    def _synchronize(self) -> None:
+        if self.on_gpu:
+            torch.cuda.synchronize(self.device)
+
+    def _elapsed(self, started: float) -> float:
+        self._synchronize()
+        return time.perf_counter() - started
+
+
+# Settings that may differ between the interrupted run and its resumption without changing results.
+RESUMABLE_CHANGES = {"device", "threads", "keep_checkpoints", "out", "data_root"}
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    checkpoint.atomic_write_bytes(path, text.encode())
+
+
+def train(config: TrainConfig, resume: bool = False) -> dict:
+    """Train one run and return its summary (also written to `config.out`/summary.json)."""
+    return Trainer(config).run(resume=resume)

@@ -1,0 +1,120 @@
+"""Training runs end to end on small data: the result contract, determinism, resume after SIGKILL and
+SIGTERM, corrupt checkpoints, divergence, out-of-memory fallback, and every architecture."""
+
+import json
+import signal
+
+import pytest
+import torch
+
+from deba.config import ARCHITECTURES, TrainConfig
+from deba.models import build_model
+from deba.train import EPOCH_COLUMNS, EXIT_PREEMPTED, train
+
+from .conftest import RESUME_ARGS, epoch_rows, run_cli, start_and_wait_for_epochs, without_time
+
+
+def small_config(tmp_path, **overrides):
+    values = dict(dataset="synthetic", arch="resnet18", scale="cpu", epochs=2, threads=1, out=str(tmp_path / "run"))
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def test_a_run_writes_the_result_contract(tmp_path):
+    summary = train(small_config(tmp_path, scheduler="fixed", epochs=2, target_acc=0.0))
+    out = tmp_path / "run"
+    rows = epoch_rows(out)
+    assert list(rows[0]) == list(EPOCH_COLUMNS) and len(rows) == 2
+    assert rows[0]["grad_norm_variation"] == "" and float(rows[1]["grad_norm_variation"]) >= 0
+    assert int(rows[0]["steps"]) == 512 // 128
+    on_disk = json.loads((out / "summary.json").read_text())
+    assert on_disk == summary
+    assert summary["status"] == "completed" and summary["batch_size_trajectory"] == [128, 128]
+    assert summary["time_to_target_s"] == pytest.approx(float(rows[0]["train_time_s"]))
+    assert summary["train_time_s"] == pytest.approx(sum(float(r["epoch_train_time_s"]) for r in rows))
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["arch"] == "resnet18"
+    assert {"code_version", "packages", "device", "threads", "git_commit"} <= set(config["provenance"])
+    assert config["provenance"]["packages"]["torch"] == torch.__version__.split("+")[0] or \
+        config["provenance"]["packages"]["torch"].startswith(torch.__version__.split("+")[0])
+    assert not (out / "checkpoints").exists()  # removed once the run finished
+
+
+def test_a_finished_run_is_never_overwritten(tmp_path):
+    train(small_config(tmp_path, epochs=1))
+    with pytest.raises(FileExistsError, match="already holds a finished run"):
+        train(small_config(tmp_path, epochs=1))
+
+
+def test_same_seed_gives_identical_epochs_apart_from_time(tmp_path):
+    a = train(small_config(tmp_path / "a", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0))
+    b = train(small_config(tmp_path / "b", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0))
+    assert without_time(epoch_rows(tmp_path / "a" / "run")) == without_time(epoch_rows(tmp_path / "b" / "run"))
+    assert a["final_test_acc"] == b["final_test_acc"]
+
+
+def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, reference_run):
+    out = tmp_path / "run"
+    process = start_and_wait_for_epochs(out, 2, *RESUME_ARGS)
+    process.kill()
+    process.wait()
+    assert not (out / "summary.json").exists()
+    run_cli(out, *RESUME_ARGS, "--resume")
+    assert without_time(epoch_rows(out)) == without_time(epoch_rows(reference_run))
+    resumed, reference = (json.loads((d / "summary.json").read_text()) for d in (out, reference_run))
+    for key in ("final_test_acc", "best_test_acc", "batch_size_trajectory", "status"):
+        assert resumed[key] == reference[key]
+
+
+def test_sigterm_writes_a_checkpoint_exits_for_retry_and_resumes(tmp_path, reference_run):
+    out = tmp_path / "run"
+    process = start_and_wait_for_epochs(out, 1, *RESUME_ARGS)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == EXIT_PREEMPTED
+    assert list((out / "checkpoints").glob("ckpt-*.pt"))
+    run_cli(out, *RESUME_ARGS, "--resume")
+    assert without_time(epoch_rows(out)) == without_time(epoch_rows(reference_run))
+
+
+def test_corrupt_newest_checkpoint_is_reported_and_the_previous_one_used(tmp_path, reference_run):
+    out = tmp_path / "run"
+    process = start_and_wait_for_epochs(out, 3, *RESUME_ARGS, "--keep-checkpoints")
+    process.kill()
+    process.wait()
+    newest = sorted((out / "checkpoints").glob("ckpt-*.pt"))[-1]
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    result = run_cli(out, *RESUME_ARGS, "--resume", "--keep-checkpoints")
+    assert newest.name in result.stderr and "corrupt" in result.stderr
+    assert without_time(epoch_rows(out)) == without_time(epoch_rows(reference_run))
+
+
+def test_non_finite_loss_is_recorded_as_diverged(tmp_path):
+    summary = train(small_config(tmp_path, lr=1e6, epochs=3))
+    assert summary["status"] == "diverged" and summary["epochs_completed"] == 1
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "diverged"
+
+
+def test_out_of_memory_retries_at_the_previous_size_and_lowers_the_cap(tmp_path):
+    summary = train(small_config(tmp_path, scheduler="adabatch", adabatch_interval=1, batch_size=64, epochs=3,
+                                 memory_cap_batch=100))
+    rows = epoch_rows(tmp_path / "run")
+    assert summary["status"] == "completed"
+    assert [int(r["batch_size"]) for r in rows] == [64, 64, 64]
+    assert int(rows[0]["batch_cap"]) == 512 and int(rows[1]["batch_cap"]) == 64
+
+
+def test_gns_reports_a_positive_noise_scale(tmp_path):
+    train(small_config(tmp_path, scheduler="gns", epochs=2, cooldown=0))
+    rows = epoch_rows(tmp_path / "run")
+    assert all(float(r["noise_scale"]) > 0 for r in rows)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_every_architecture_takes_a_training_step_at_cpu_scale(arch):
+    torch.manual_seed(0)
+    model = build_model(arch, num_classes=10, scale="cpu")
+    images, labels = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    loss = torch.nn.functional.cross_entropy(model(images), labels)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)

@@ -86,7 +86,7 @@ def compare(pairs: pd.DataFrame, *, n_resamples: int = 9999, seed: int = 0) -> p
         return table
     for column in ("t_p", "wilcoxon_p", "speedup_t_p", "speedup_wilcoxon_p"):
         table[f"{column}_holm"] = np.nan
-        for _, index in table.groupby(METHOD).groups.items():
+        for index in table.groupby(METHOD).groups.values():
             table.loc[index, f"{column}_holm"] = holm(table.loc[index, column].tolist())
     return table
 

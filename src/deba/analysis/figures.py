@@ -8,12 +8,13 @@ configuration (say, no ablation runs) still renders, with a note saying so, so t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from deba.analysis.layout import FIGURE_INPUTS
 from paperkit import style
 from paperkit.style import PALETTE
 
@@ -93,7 +94,10 @@ def fig_trajectories(epochs: pd.DataFrame):
         for (arch, seed), run in cell.groupby(["arch", "seed"], sort=True):
             ax.plot(run["epoch"], run["batch_size"], color=colours[arch], linewidth=0.8, alpha=0.8,
                     drawstyle="steps-post", label=arch if seed == cell[cell["arch"] == arch]["seed"].min() else None)
-        ax.set_yscale("log", base=2)
+        if cell["batch_size"].max() >= 8 * cell["batch_size"].min():
+            ax.set_yscale("log", base=2)  # wide ranges only; a narrow one would show a single tick
+            ax.yaxis.set_major_formatter("{x:g}")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("Epoch")
         ax.set_ylabel("Batch size")
         ax.set_title(dataset)
@@ -110,6 +114,7 @@ def fig_accuracy_time(epochs: pd.DataFrame):
     fig, axes = style.figure("text", aspect=0.3 * nrows, nrows=nrows, ncols=ncols, squeeze=False)
     schedulers = sorted(data["scheduler"].unique(), key=lambda s: (s != "fixed", s != "deba", s))
     colours = _colours(schedulers)
+    labelled: set[str] = set()  # a comparator may run on some cells only: label it where it first appears
     for index, ax in enumerate(axes.flat):
         if index >= len(cells):
             ax.set_visible(False) if cells else _empty(ax, "no runs")
@@ -120,7 +125,8 @@ def fig_accuracy_time(epochs: pd.DataFrame):
             curve = cell[cell["scheduler"] == scheduler].groupby("epoch")[["train_time_s", "test_acc"]].mean()
             if len(curve):
                 ax.plot(curve["train_time_s"], curve["test_acc"] * 100, color=colours[scheduler],
-                        label=method_label(scheduler) if index == 0 else None)
+                        label=None if scheduler in labelled else method_label(scheduler))
+                labelled.add(scheduler)
         ax.set_title(f"{arch} ({dataset})")
         ax.set_xlabel("Training time (s)")
         ax.set_ylabel("Test accuracy (%)")
@@ -150,9 +156,12 @@ def fig_stability(characterization: pd.DataFrame, comparisons: pd.DataFrame, cor
     row = correlations[(correlations["predictor"] == "stability_score") & (correlations["outcome"] == "speedup")]
     if len(row):
         r = row.iloc[0]
-        ax.set_title(f"Spearman rho = {format_number(r['rho'], 2).replace('$', '')} "
-                     f"[{format_number(r['rho_low'], 2).replace('$', '')}, "
-                     f"{format_number(r['rho_high'], 2).replace('$', '')}], n = {int(r['n_cells'])}")
+        # format_number writes LaTeX minus signs ("$-$0.5"), which matplotlib's mathtext renders as well.
+        if not np.isfinite(r["rho"]):
+            ax.set_title(f"Spearman $\\rho$ not computable (n = {int(r['n_cells'])} cells)")
+        else:
+            ax.set_title(f"Spearman $\\rho$ = {format_number(r['rho'], 2)} [{format_number(r['rho_low'], 2)}, "
+                         f"{format_number(r['rho_high'], 2)}], n = {int(r['n_cells'])}")
     ax.set_xlabel("Baseline stability score")
     ax.set_ylabel("DEBA speedup (%)")
     return fig
@@ -238,15 +247,12 @@ def fig_throughput(throughput: pd.DataFrame, hardware_table: pd.DataFrame):
     return fig
 
 
-# name -> (function, the tables it takes, in order). Table names are files under results/aggregate or stats.
-FIGURES: dict[str, tuple[Callable, tuple[str, ...]]] = {
-    "effects": (fig_effects, ("comparisons",)),
-    "trajectories": (fig_trajectories, ("epochs",)),
-    "accuracy_time": (fig_accuracy_time, ("epochs",)),
-    "stability": (fig_stability, ("characterization", "comparisons", "correlations")),
-    "ablations": (fig_ablations, ("ablations",)),
-    "throughput": (fig_throughput, ("throughput", "hardware")),
-}
+# name -> (function, the tables it takes, in order: layout.FIGURE_INPUTS, the single source of those names).
+_FUNCTIONS: dict[str, Callable] = {"effects": fig_effects, "trajectories": fig_trajectories,
+                                   "accuracy_time": fig_accuracy_time, "stability": fig_stability,
+                                   "ablations": fig_ablations, "throughput": fig_throughput}
+FIGURES: dict[str, tuple[Callable, tuple[str, ...]]] = {name: (_FUNCTIONS[name], inputs)
+                                                        for name, inputs in FIGURE_INPUTS.items()}
 
 
 def render(name: str, tables: dict[str, str | Path], output: str | Path) -> Path:

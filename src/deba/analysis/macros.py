@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deba.analysis.claims import INCONCLUSIVE, NON_INFERIORITY_MARGIN, NOT_SUPPORTED, RANGE_CLAIMS, SUPPORTED
 from deba.analysis.ablations import SUFFICIENT_COOLDOWN
+from deba.analysis.claims import INCONCLUSIVE, NON_INFERIORITY_MARGIN, NOT_SUPPORTED, RANGE_CLAIMS, SUPPORTED
+from deba.analysis.layout import MACRO_INPUTS
 from deba.analysis.tables import interval
 from paperkit.latex import escape, format_number, macro_name, write_macros
 from paperkit.stats import wilcoxon_min_p
@@ -66,7 +67,7 @@ def method_macros(runs: pd.DataFrame) -> dict[str, object]:
         if column not in source or source[column].dropna().empty:
             return "n/a"
         values = sorted(source[column].dropna().astype(str).unique())
-        return escape(", ".join(v[:-2] if v.endswith(".0") else v for v in values))
+        return escape(", ".join(v.removesuffix(".0") for v in values))
 
     return {_name("setting", column): setting(column)
             for column in ("window", "cooldown", "batch_size", "grow_factor", "shrink_factor", "min_batch",
@@ -170,10 +171,6 @@ def build_macros(paths: dict[str, str | Path], *, n_resamples: int = 9999,
             raise ValueError(f"macro name(s) defined twice: {sorted(clash)}")
         macros.update(part)
     return macros
-
-
-MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao", "hardware",
-                "ablation_contrasts", "claims")
 
 
 def render(paths: dict[str, str | Path], output: str | Path, *, n_resamples: int = 9999,

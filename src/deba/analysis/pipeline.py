@@ -7,18 +7,21 @@ Figures, tables and macros have their own modules (`figures`, `tables`, `macros`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
 from deba.analysis import ablations, characterization, claims, comparisons, hardware, predictive
-from deba.analysis.load import (aggregate_runs, aggregate_thresholds, aggregate_throughput, read_epochs, read_runs,
-                                read_throughput)
-
-AGGREGATE_FILES = ("runs", "epochs", "throughput", "thresholds")
-STATS_FILES = ("pairs", "comparisons", "characterization_runs", "characterization", "hardware", "correlations",
-               "loao", "ablations", "ablation_contrasts", "claims")
+from deba.analysis.layout import AGGREGATE_FILES, MACRO_INPUTS, STATS_FILES
+from deba.analysis.load import (
+    aggregate_runs,
+    aggregate_thresholds,
+    aggregate_throughput,
+    read_epochs,
+    read_runs,
+    read_throughput,
+)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
@@ -69,3 +72,20 @@ def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str
     for name in STATS_FILES:
         write_csv(tables[name], outputs[name])
     return tables
+
+
+def render_all(aggregate_paths: dict[str, str], stats_paths: dict[str, str], generated: str | Path, *,
+               n_resamples: int = 9999) -> list[Path]:
+    """Every figure, table and the macro file into `generated` (figures/NAME.pdf, tables/NAME.tex, macros.tex).
+
+    The workflow makes these one job each; this is the same thing in one call, for tests and manual use.
+    """
+    from deba.analysis import figures, macros, tables
+
+    generated = Path(generated)
+    sources = {**aggregate_paths, **stats_paths}
+    written = [figures.render(name, sources, generated / "figures" / f"{name}.pdf") for name in figures.FIGURES]
+    written += [tables.render(name, sources, generated / "tables" / f"{name}.tex") for name in tables.TABLES]
+    macro_sources = {name: sources[name] for name in MACRO_INPUTS}
+    written.append(macros.render(macro_sources, generated / "macros.tex", n_resamples=n_resamples))
+    return written

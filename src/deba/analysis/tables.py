@@ -7,12 +7,13 @@ are text ("+2.9 [2.6, 3.2]"), so those columns are left-aligned text columns; pl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
 from deba.analysis.figures import method_label
+from deba.analysis.layout import TABLE_INPUTS
 from paperkit.latex import escape, format_number, write_table
 
 
@@ -37,6 +38,12 @@ def _runs_note(row: pd.Series) -> str:
     return f"{int(row['n_pairs'])}/{int(row['n_runs'])}" + (f" ({diverged} div.)" if diverged else "")
 
 
+def _to_target(row: pd.Series) -> str:
+    # Only pairs where both runs reached the target count; say how many when that is fewer than all pairs.
+    text = interval(row["ttt_speedup"], row["ttt_speedup_low"], row["ttt_speedup_high"])
+    return text if int(row["ttt_n"]) == int(row["n_pairs"]) or text == "n/a" else f"{text} (n={int(row['ttt_n'])})"
+
+
 def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     return pd.DataFrame({
@@ -45,20 +52,29 @@ def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
         "Change (pts)": [interval(*r) for r in deba[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
         "p (Holm)": deba["t_p_holm"].map(p_value),
         "Speedup (%)": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
-        "To target (%)": [interval(*r) for r in
-                          deba[["ttt_speedup", "ttt_speedup_low", "ttt_speedup_high"]].to_numpy()],
+        "To target (%)": [_to_target(r) for _, r in deba.iterrows()],
         "Pairs": [_runs_note(r) for _, r in deba.iterrows()],
     })
 
 
-def characterization_table(characterization: pd.DataFrame, hardware: pd.DataFrame) -> pd.DataFrame:
+def scientific(x: float, digits: int = 1) -> str:
+    """"\\num{1.2e-4}" (siunitx) for small quantities such as gradient variances; "n/a" when missing."""
+    return "n/a" if pd.isna(x) else f"\\num{{{x:.{digits}e}}}"
+
+
+def characterization_table(characterization: pd.DataFrame, hardware: pd.DataFrame,
+                           thresholds: pd.DataFrame) -> pd.DataFrame:
     deba = hardware[(hardware["scheduler"] == "deba") & (hardware["variant"] == "main")]
     speedups = deba.groupby(["dataset", "arch"])[["predicted_speedup", "measured_speedup"]].mean().reset_index()
     table = characterization.merge(speedups, on=["dataset", "arch"], how="left")
+    table = table.merge(thresholds, on=["dataset", "arch"], how="left", suffixes=("", "_threshold"))
     return pd.DataFrame({
         "Dataset": table["dataset"].map(escape), "Architecture": table["arch"].map(escape),
         "Grad.-norm var.": table["grad_norm_variation"], "Loss var.": table["loss_variation"],
         "Stability": table["stability_score"],
+        "Thresholds (var., norm, loss)": [
+            f"{scientific(r['grad_var_threshold'])}, {format_number(r['grad_norm_variation_threshold'], 3)}, "
+            f"{format_number(r['loss_variation_threshold'], 3)}" for _, r in table.iterrows()],
         "Predicted speedup (%)": table["predicted_speedup"] * 100,
         "Measured speedup (%)": table["measured_speedup"] * 100,
         "Runs": table["n_runs"].astype(int),
@@ -102,28 +118,29 @@ TEXT_INTERVAL_NOTE = ("Mean over seed pairs with bootstrap 95\\% interval. Pairs
 
 # name -> (builder, input tables, write_table options)
 TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
-    "main": (main_table, ("comparisons",), {
+    "main": (main_table, TABLE_INPUTS["main"], {
         "caption": "DEBA against the fixed-batch baseline, paired by seed. p: paired t-test on final accuracy, "
                    "Holm-adjusted across cells. To target: speedup in time to the target accuracy.",
-        "label": "tab:main", "wide": True, "digits": 1, "note": TEXT_INTERVAL_NOTE,
+        "label": "tab:main", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Change (pts)", "p (Holm)", "Speedup (%)", "To target (%)")}),
-    "characterization": (characterization_table, ("characterization", "hardware"), {
-        "caption": "Baseline characterization (fixed batch, mean over seeds) and DEBA's speedup predicted from the "
-                   "throughput profile beside the measured one.",
-        "label": "tab:characterization", "wide": True, "digits": 3,
-        "latex_columns": ("Dataset", "Architecture")}),
-    "ablations": (ablation_table, ("ablations",), {
+    "characterization": (characterization_table, TABLE_INPUTS["characterization"], {
+        "caption": "Baseline characterization (fixed batch, mean over seeds), DEBA's thresholds derived from it "
+                   "(medians of gradient variance, gradient-norm variation and loss variation), and DEBA's "
+                   "speedup predicted from the throughput profile beside the measured one.",
+        "label": "tab:characterization", "wide": True, "font": "\\footnotesize", "digits": 3,
+        "latex_columns": ("Dataset", "Architecture", "Thresholds (var., norm, loss)")}),
+    "ablations": (ablation_table, TABLE_INPUTS["ablations"], {
         "caption": "DEBA ablations against the fixed baseline: window and cooldown.",
-        "label": "tab:ablations", "wide": True, "digits": 1, "note": TEXT_INTERVAL_NOTE,
+        "label": "tab:ablations", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Variant", "Window", "Change (pts)", "Speedup (%)")}),
-    "comparators": (comparator_table, ("comparisons",), {
+    "comparators": (comparator_table, TABLE_INPUTS["comparators"], {
         "caption": "DEBA and the comparator schedulers against the fixed baseline.",
-        "label": "tab:comparators", "wide": True, "digits": 1, "note": TEXT_INTERVAL_NOTE,
+        "label": "tab:comparators", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Change (pts)", "p (Holm)", "Speedup (%)")}),
-    "claims": (claims_table, ("claims",), {
+    "claims": (claims_table, TABLE_INPUTS["claims"], {
         "caption": "Claims of the DEBA paper's abstract against this reproduction. Verdicts are computed by "
                    "the rules of Section~\\ref{sec:claims}.",
-        "label": "tab:claims", "wide": True, "siunitx": False,
+        "label": "tab:claims", "wide": True, "font": "\\footnotesize", "siunitx": False,
         "column_format": "p{4.3cm}p{1.3cm}p{4.6cm}p{2.2cm}p{3.6cm}",
         "latex_columns": ("Claim of the DEBA paper", "Paper", "This reproduction")}),
 }

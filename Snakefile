@@ -1,0 +1,47 @@
+"""Reproduce DEBA (arXiv:2511.03809) and the performance-smells study (arXiv:2504.20224).
+
+    snakemake --cores all                      everything the config asks for, to paper/main.pdf
+    snakemake --cores all figures              figures and tables from cached results; never trains
+    snakemake --profile profiles/slurm --configfile config/paper.yaml     the full grid on SLURM
+"""
+
+from snakemake.utils import min_version, validate
+
+min_version("9.20")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/training.smk"
+include: "workflow/rules/characterization.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/statistics.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/paper.smk"
+include: "workflow/rules/smells.smk"
+
+
+rule all:
+    input:
+        DEBA_TARGETS,
+        SMELLS_TARGETS,
+        pdf_if_latex_available(),
+    default_target: True
+
+
+rule figures:
+    """Figures, tables and macros from the results on disk (FIGURES_ONLY: training rules are not defined)."""
+    input:
+        DEBA_TARGETS,
+        SMELLS_TARGETS,
+
+
+rule paper:
+    input:
+        PAPER_PDF,

@@ -1,0 +1,86 @@
+"""Where the analysis reads and writes, and which tables each figure and table needs. Standard library only:
+the workflow imports this while parsing, so it must stay as cheap as Snakemake itself.
+
+    results/aggregate/{runs,epochs,throughput,thresholds}.csv   one row per run / epoch / profile point / cell
+    results/stats/<STATS_FILES>.csv                              every statistic (deba.analysis.pipeline)
+    paper/generated/figures/<name>.pdf                           figures (main.tex: \\graphicspath)
+    paper/generated/tables/<name>.tex                            tables (main.tex: \\input)
+    paper/generated/macros.tex                                   every number the prose quotes
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+
+AGGREGATE_DIR = "results/aggregate"
+STATS_DIR = "results/stats"
+GENERATED_DIR = "paper/generated"
+MACROS_PATH = f"{GENERATED_DIR}/macros.tex"
+
+AGGREGATE_FILES = ("runs", "epochs", "throughput", "thresholds")
+STATS_FILES = ("pairs", "comparisons", "characterization_runs", "characterization", "hardware", "correlations",
+               "loao", "ablations", "ablation_contrasts", "claims")
+
+# name -> the aggregated/statistics tables it reads, in the order its function takes them.
+FIGURE_INPUTS = {
+    "effects": ("comparisons",),
+    "trajectories": ("epochs",),
+    "accuracy_time": ("epochs",),
+    "stability": ("characterization", "comparisons", "correlations"),
+    "ablations": ("ablations",),
+    "throughput": ("throughput", "hardware"),
+}
+TABLE_INPUTS = {
+    "main": ("comparisons",),
+    "characterization": ("characterization", "hardware", "thresholds"),
+    "ablations": ("ablations",),
+    "comparators": ("comparisons",),
+    "claims": ("claims",),
+}
+MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao", "hardware",
+                "ablation_contrasts", "claims")
+
+
+def source_path(table: str) -> str:
+    """The CSV file of an aggregated or statistics table, by name."""
+    if table in AGGREGATE_FILES:
+        return f"{AGGREGATE_DIR}/{table}.csv"
+    if table in STATS_FILES:
+        return f"{STATS_DIR}/{table}.csv"
+    raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES}")
+
+
+def figure_sources(name: str) -> dict[str, str]:
+    """The CSVs figure `name` reads, keyed by table name."""
+    return {table: source_path(table) for table in FIGURE_INPUTS[name]}
+
+
+def table_sources(name: str) -> dict[str, str]:
+    """The CSVs table `name` reads, keyed by table name."""
+    return {table: source_path(table) for table in TABLE_INPUTS[name]}
+
+
+def figure_path(name: str) -> str:
+    return f"{GENERATED_DIR}/figures/{name}.pdf"
+
+
+def table_path(name: str) -> str:
+    return f"{GENERATED_DIR}/tables/{name}.tex"
+
+
+def module_digest(*modules: str) -> str:
+    """Short SHA-256 of the source files of the named modules, read without importing them.
+
+    Passed as a `params:` value so Snakemake reruns a figure or table when the library code that draws it
+    changes (it does not track imported modules itself). Finding a submodule imports its parent packages,
+    which here hold docstrings only.
+    """
+    digest = hashlib.sha256()
+    for module in modules:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(f"module_digest: cannot find module {module!r}")
+        digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,69 @@
+"""Training-step throughput against batch size: how well the hardware is used at each batch size.
+
+Shared by the workflow's characterization step (its hardware-vs-optimization analysis predicts the
+speedup a batch-size trajectory would give from this profile alone) and by the benchmarks. A step is what
+the trainer does: forward, loss, backward, monitor reduction, SGD step, on synthetic CIFAR-shaped data
+already on the device, with the trainer's device settings (bf16 autocast and channels_last on GPU).
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+import torch.nn.functional as F
+
+from .models import build_model, is_cnn
+from .monitor import GradientMonitor
+
+COLUMNS = ("arch", "scale", "device", "batch_size", "images_per_s", "step_time_s")
+
+
+def measure(arch: str, scale: str, batch_sizes: list[int], device: torch.device, *, num_classes: int = 10,
+            warmup_steps: int = 1, timed_steps: int = 3, seed: int = 0) -> list[dict]:
+    """Rows of `COLUMNS`, one per batch size; a batch size that runs out of memory ends the profile."""
+    torch.manual_seed(seed)
+    on_gpu = device.type == "cuda"
+    channels_last = on_gpu and is_cnn(arch)
+    model = build_model(arch, num_classes, scale).to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    model.train()
+    monitor = GradientMonitor(model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
+    rows = []
+    for batch_size in sorted(batch_sizes):
+        images = torch.randn(batch_size, 3, 32, 32, device=device)
+        if channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        labels = torch.randint(0, num_classes, (batch_size,), device=device)
+
+        def step():
+            monitor.zero_grad()
+            with torch.autocast("cuda", dtype=torch.bfloat16) if on_gpu else torch.autocast("cpu", enabled=False):
+                loss = F.cross_entropy(model(images), labels)
+            loss.backward()
+            monitor.observe_step(loss, torch.zeros((), device=device), batch_size)
+            optimizer.step()
+
+        try:
+            for _ in range(warmup_steps):
+                step()
+            _synchronize(device)
+            started = time.perf_counter()
+            for _ in range(timed_steps):
+                step()
+            _synchronize(device)
+        except torch.OutOfMemoryError:
+            if on_gpu:
+                torch.cuda.empty_cache()
+            break
+        step_time = (time.perf_counter() - started) / timed_steps
+        rows.append({"arch": arch, "scale": scale, "device": str(device), "batch_size": batch_size,
+                     "images_per_s": batch_size / step_time, "step_time_s": step_time})
+    return rows
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -1,0 +1,65 @@
+"""The workflow's experiment grid: which runs exist, each run's settings, and bad grids refused early."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deba.config import ConfigError
+from deba.grid import Run, run_dir, train_config, training_runs, validate_grid
+
+
+def base_config(**overrides):
+    config = {"scale": "cpu", "datasets": ["digits"], "architectures": ["resnet18", "vit_b16"], "seeds": [0, 1],
+              "epochs": 3, "deba": {"window": 15, "cooldown": 5},
+              "ablations": {"window": ["full"], "cooldown": [0, 3], "architectures": ["resnet18"], "seeds": [0]},
+              "comparators": {"schedulers": ["adabatch", "gns"], "architectures": None, "seeds": None},
+              "target_acc": {"digits": 0.8}}
+    config.update(overrides)
+    return config
+
+
+def test_grid_has_baselines_deba_ablations_and_comparators():
+    runs = training_runs(base_config())
+    count = lambda **kw: sum(all(getattr(r, k) == v for k, v in kw.items()) for r in runs)
+    assert count(scheduler="fixed") == 4 and count(scheduler="deba", variant="main") == 4
+    assert {r.variant for r in runs if r.scheduler == "deba"} == {"main", "window-full", "cooldown-0", "cooldown-3"}
+    assert count(scheduler="deba", variant="cooldown-0") == 1  # resnet18, seed 0 only
+    assert count(scheduler="gns") == 4 and count(scheduler="adabatch") == 4
+    assert len(runs) == len(set(runs))
+
+
+def test_the_paper_grid_has_120_main_comparison_runs():
+    with open(Path(__file__).resolve().parents[2] / "config" / "paper.yaml") as handle:
+        paper = yaml.safe_load(handle)
+    runs = training_runs(paper)
+    main = [r for r in runs if r.scheduler in ("fixed", "deba") and r.variant == "main"]
+    assert len(main) == 6 * 2 * 5 * 2 == 120
+    assert len(runs) == 120 + 12 * 5 * 5 + 12 * 5 * 3
+
+
+def test_variants_set_window_and_cooldown():
+    config = base_config()
+    main = train_config(Run("digits", "resnet18", "deba", "main", 0), config)
+    full = train_config(Run("digits", "resnet18", "deba", "window-full", 0), config)
+    cool = train_config(Run("digits", "resnet18", "deba", "cooldown-3", 0), config)
+    assert (main.window, main.cooldown) == (15, 5)
+    assert (full.window, full.cooldown) == (None, 5)
+    assert (cool.window, cool.cooldown) == (15, 3)
+    assert main.target_acc == 0.8 and main.out == run_dir(Run("digits", "resnet18", "deba", "main", 0))
+
+
+def test_unknown_variant_is_refused_with_what_is_allowed():
+    with pytest.raises(ConfigError, match="variant 'window-full' of scheduler 'gns' is not known"):
+        train_config(Run("digits", "resnet18", "gns", "window-full", 0), base_config())
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"seeds": []}, "the grid is empty"),
+    ({"min_batch": 64, "max_batch": 32}, "min_batch=64 is above max_batch=32"),
+    ({"epochs": 0}, "epochs=0"),
+    ({"deba": {"window": 1, "cooldown": 5}}, "window=1"),
+])
+def test_bad_grids_fail_before_any_job(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        validate_grid(base_config(**overrides))

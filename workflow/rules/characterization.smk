@@ -1,0 +1,29 @@
+"""Characterization of each architecture: DEBA's thresholds from the fixed-batch baselines, and the
+measured throughput-vs-batch-size profile on this machine's device."""
+
+rule thresholds:
+    input:
+        baseline_epochs,
+    output:
+        "results/characterization/{dataset}/{arch}/thresholds.json",
+    log:
+        "results/logs/characterization/{dataset}/{arch}/thresholds.log",
+    script:
+        "../scripts/derive_thresholds.py"
+
+rule throughput:
+    output:
+        "results/characterization/{dataset}/{arch}/throughput.csv",
+    params:
+        code_version=CODE_VERSION,
+        scale=config["scale"],
+        device=config["device"],
+        batch_sizes=config["throughput"]["batch_sizes"],
+        timed_steps=config["throughput"]["timed_steps"],
+    log:
+        "results/logs/characterization/{dataset}/{arch}/throughput.log",
+    threads: 1
+    resources:
+        gpu=1 if HAS_GPU else 0,
+    script:
+        "../scripts/measure_throughput.py"

@@ -1,0 +1,22 @@
+"""Snakemake adapter: the architecture's training throughput against batch size on this machine."""
+
+import logging
+
+import pandas as pd
+import torch
+
+from deba.data import CIFAR_CLASSES
+from deba.gpu_slots import claim_gpu
+from deba.throughput import COLUMNS, measure
+from deba.train import resolve_device
+
+logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)
+params = snakemake.params
+if params.device != "cpu":
+    claim_gpu()
+torch.set_num_threads(snakemake.threads)
+device = resolve_device(params.device)
+rows = measure(snakemake.wildcards.arch, params.scale, list(params.batch_sizes), device,
+               num_classes=CIFAR_CLASSES.get(snakemake.wildcards.dataset, 10), timed_steps=params.timed_steps)
+pd.DataFrame(rows, columns=COLUMNS).to_csv(snakemake.output[0], index=False)
+logging.info("measured %d batch sizes on %s", len(rows), device)

@@ -1,0 +1,24 @@
+"""Snakemake adapter: train one run of the grid; after a kill or preemption it resumes from its checkpoints."""
+
+import logging
+import sys
+
+from deba.gpu_slots import claim_gpu
+from deba.grid import Run, train_config
+
+logging.basicConfig(filename=snakemake.log[0], filemode="a", level=logging.INFO,
+                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+wildcards = snakemake.wildcards
+run = Run(wildcards.dataset, wildcards.arch, wildcards.scheduler, wildcards.variant, int(wildcards.seed))
+config = train_config(run, snakemake.params.grid, thresholds=snakemake.input.thresholds or None,
+                      threads=snakemake.threads)
+if config.device != "cpu":
+    claim_gpu()  # before torch initializes CUDA
+
+from deba.train import EXIT_PREEMPTED, Preempted, train  # noqa: E402  (after the GPU is chosen)
+
+try:
+    summary = train(config, resume=True)
+except Preempted:
+    sys.exit(EXIT_PREEMPTED)
+logging.info("finished with status %s", summary["status"])

@@ -163,11 +163,13 @@ class Trainer:
         self._synchronize()
         started = time.perf_counter()
         offset = state.sample_offset
+        progress = ProgressBar(f"epoch {epoch}", len(self.dataset.train))
         while offset + batch_size <= len(self.dataset.train):
             try:
                 for images, labels in self.loader.train_batches(epoch, batch_size, start_sample=offset):
                     self._train_step(images, labels)
                     offset += batch_size
+                    progress.show(offset)
                     if self._stop_requested:
                         state.sample_offset = offset
                         state.epoch_time_s += self._elapsed(started)
@@ -177,6 +179,7 @@ class Trainer:
             except torch.OutOfMemoryError:
                 batch_size = self._handle_out_of_memory(batch_size)
         epoch_time = state.epoch_time_s + self._elapsed(started)
+        progress.close()
         signals = self.monitor.end_epoch()
         test_loss, test_acc = self.evaluate()
         row = self._record_epoch(epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc)
@@ -359,6 +362,30 @@ class Trainer:
     def _elapsed(self, started: float) -> float:
         self._synchronize()
         return time.perf_counter() - started
+
+
+class ProgressBar:
+    """A one-line progress bar over an epoch's samples, drawn only when stderr is a terminal."""
+
+    def __init__(self, label: str, total: int, stream=None):
+        self.label, self.total = label, total
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self._last_drawn = 0.0
+
+    def show(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self._last_drawn < 0.2:
+            return
+        self._last_drawn = now
+        filled = int(30 * done / self.total)
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * (len(self.label) + 50) + "\r")
+            self.stream.flush()
 
 
 # Settings that may differ between the interrupted run and its resumption without changing results.

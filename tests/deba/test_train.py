@@ -131,3 +131,21 @@ def test_every_architecture_trains_on_digits_at_cpu_scale(tmp_path, arch):
     # a network whose eval mode collapses (e.g. BatchNorm running statistics that never moved) predicts one
     # class, 0.10 on this balanced test set; 64 steps are enough to get clear of that
     assert summary["best_test_acc"] > 0.12, summary
+
+
+def test_progress_bar_draws_only_on_a_terminal():
+    import io
+
+    from deba.train import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    piped, terminal = io.StringIO(), Terminal()
+    for stream in (piped, terminal):
+        bar = ProgressBar("epoch 1", 100, stream=stream)
+        bar.show(50)
+        bar.close()
+    assert piped.getvalue() == ""
+    assert "50/100" in terminal.getvalue() and "#" * 15 in terminal.getvalue()

@@ -1,0 +1,1 @@
+"""Speed and overhead measurements; `python -m benchmarks.run` writes benchmarks/results/."""

@@ -1,0 +1,145 @@
+"""Training-side benchmarks, each a ratio measured side by side in one run (never a timed test).
+
+1. data: our in-memory augmented loader vs torchvision's DataLoader (2 workers, RandomCrop(32, padding=4),
+   RandomHorizontalFlip, ToTensor, Normalize) over the same CIFAR-format images: images per second.
+2. trainer overhead: one epoch of our trainer (`fixed`) vs a bare 20-line PyTorch loop on the same model,
+   batch size and batches.
+3. scheduler and monitor overhead: `deba` vs `fixed` at the same batch size with no batch changes.
+4. throughput against batch size for every architecture at the `cpu` scale (`deba.throughput`).
+
+Each comparison alternates its two contenders over several rounds and reports medians, so a busy machine
+slows both alike. Run through `python -m benchmarks.run` (see README).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from deba.config import ARCHITECTURES, TrainConfig
+from deba.data import Dataset, EpochLoader, Split
+from deba.models import build_model
+from deba.thresholds import Thresholds
+from deba.throughput import measure
+from deba.train import Trainer
+
+
+def cifar_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, size=n)
+
+
+def _median_pair(first, second, rounds: int) -> tuple[float, float]:
+    """Alternate two timed callables; return the median seconds of each."""
+    times_a, times_b = [], []
+    for _ in range(rounds):
+        times_a.append(first())
+        times_b.append(second())
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def bench_data(n: int = 10_000, rounds: int = 3) -> dict:
+    """Images per second through one epoch of augmented, normalized batches of 128."""
+    import torchvision
+    import torchvision.transforms as T
+
+    images, labels = cifar_like(n)
+    # torchvision's CIFAR10 with its own __getitem__ (PIL image per sample, then the transforms),
+    # over the same arrays our loader gets; only the file reading is skipped
+    reference = torchvision.datasets.CIFAR10.__new__(torchvision.datasets.CIFAR10)
+    reference.data, reference.targets, reference.target_transform = images, labels.tolist(), None
+    reference.transform = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+                                     T.Normalize((0.49, 0.48, 0.45), (0.25, 0.24, 0.26))])
+    loader = torch.utils.data.DataLoader(reference, batch_size=128, shuffle=True, num_workers=2,
+                                         persistent_workers=True)
+    split = Split(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels))
+    ours = EpochLoader(Dataset("bench", split, split, 10, True, torch.full((3,), 0.5), torch.full((3,), 0.25)), 0)
+
+    def run_reference():
+        started = time.perf_counter()
+        for batch, _ in loader:
+            batch.sum()
+        return time.perf_counter() - started
+
+    def run_ours():
+        started = time.perf_counter()
+        for batch, _ in ours.train_batches(epoch=1, batch_size=128):
+            batch.sum()
+        return time.perf_counter() - started
+
+    run_reference()  # start the workers
+    run_ours()  # first-touch page faults of the batch buffers
+    reference_s, ours_s = _median_pair(run_reference, run_ours, rounds)
+    return {"name": "data loader", "images": n, "torchvision_images_per_s": n / reference_s,
+            "ours_images_per_s": n / ours_s, "speedup": reference_s / ours_s, "goal": ">= 10x"}
+
+
+def _small_trainer(scheduler: str, train_size: int, batch_size: int, **extra) -> Trainer:
+    config = TrainConfig(dataset="synthetic", arch="resnet18", scale="cpu", scheduler=scheduler, epochs=3,
+                         batch_size=batch_size, threads=torch.get_num_threads(), out="/tmp/deba-bench", **extra)
+    trainer = Trainer(config)
+    images, labels = cifar_like(train_size, seed=1)
+    split = Split(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels))
+    trainer.dataset.train = split
+    trainer.loader = EpochLoader(trainer.dataset, 0)
+    return trainer
+
+
+def _trainer_epoch_seconds(trainer: Trainer) -> float:
+    """Training seconds of one epoch as the trainer itself records them (steps and monitor, no evaluation)."""
+    trainer.state.rows.clear()
+    trainer.state.epoch, trainer.state.sample_offset, trainer.state.status = 1, 0, "running"
+    trainer.evaluate = lambda: (0.0, 0.0)  # evaluation is excluded from training time anyway
+    trainer._save_checkpoint = lambda: None
+    trainer._write_epochs = lambda: None
+    trainer._run_epoch()
+    return trainer.state.rows[-1]["epoch_train_time_s"]
+
+
+def bench_trainer_overhead(train_size: int = 2048, batch_size: int = 128, rounds: int = 3) -> dict:
+    trainer = _small_trainer("fixed", train_size, batch_size)
+    torch.manual_seed(0)
+    model = build_model("resnet18", 10, "cpu")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+
+    def bare_loop():  # the 20-line reference: same batches, model size and optimizer
+        model.train()
+        started = time.perf_counter()
+        for images, labels in trainer.loader.train_batches(epoch=1, batch_size=batch_size):
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(images), labels)
+            loss.backward()
+            optimizer.step()
+        return time.perf_counter() - started
+
+    bare_loop()  # warm-up
+    _trainer_epoch_seconds(trainer)
+    ours_s, bare_s = _median_pair(lambda: _trainer_epoch_seconds(trainer), bare_loop, rounds)
+    return {"name": "trainer overhead", "bare_loop_s": bare_s, "trainer_s": ours_s,
+            "slowdown": ours_s / bare_s - 1, "goal": "<= 3%"}
+
+
+def bench_monitor_overhead(train_size: int = 2048, batch_size: int = 128, rounds: int = 3) -> dict:
+    fixed = _small_trainer("fixed", train_size, batch_size)
+    deba = _small_trainer("deba", train_size, batch_size)
+    # DEBA decides after every epoch as usual, but a cooldown that never ends keeps the batch size fixed
+    deba.scheduler.thresholds = Thresholds(1.0, 1.0, 1.0)
+    deba.scheduler.cooldown_left = 10**9
+    _trainer_epoch_seconds(fixed)
+    _trainer_epoch_seconds(deba)
+    deba_s, fixed_s = _median_pair(lambda: _trainer_epoch_seconds(deba), lambda: _trainer_epoch_seconds(fixed),
+                                   rounds)
+    steps = train_size // batch_size
+    return {"name": "deba vs fixed", "fixed_step_s": fixed_s / steps, "deba_step_s": deba_s / steps,
+            "slowdown": deba_s / fixed_s - 1, "goal": "<= 2%"}
+
+
+def bench_throughput(batch_sizes=(16, 32, 64, 128, 256, 512, 1024, 2048), timed_steps: int = 2) -> dict:
+    rows = []
+    for arch in ARCHITECTURES:
+        rows += measure(arch, "cpu", list(batch_sizes), torch.device("cpu"), timed_steps=timed_steps)
+    return {"name": "throughput vs batch size (cpu scale)", "rows": rows}

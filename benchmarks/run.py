@@ -1,0 +1,100 @@
+"""Run every benchmark and write `benchmarks/results/benchmarks.json` and `benchmarks/results/benchmarks.md`.
+
+    python -m benchmarks.run            # everything (about 10 minutes on 2 CPU cores)
+    python -m benchmarks.run --quick    # smaller sizes, for a smoke test
+
+The JSON carries the device, thread count and package versions; the markdown table is what the README
+shows. Goals are checked against ratios measured side by side in this one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def environment() -> dict:
+    import torch
+
+    from deba.provenance import package_versions
+
+    return {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": platform.machine(), "processor": platform.processor(), "cpu_count": __import__("os").cpu_count(),
+            "torch_threads": torch.get_num_threads(), "packages": package_versions(),
+            "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"}
+
+
+def markdown(results: dict) -> str:
+    env = results["environment"]
+    lines = [f"Measured {env['measured_at']} on {env['processor'] or env['machine']} "
+             f"({env['cpu_count']} cores, {env['torch_threads']} torch threads, device {env['device']}), "
+             f"torch {env['packages'].get('torch')}.", "",
+             "| benchmark | ours | reference | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    for item in results["comparisons"]:
+        lines.append(f"| {item['name']} | {item['ours']} | {item['reference']} | {item['ratio']} | "
+                     f"{item['goal']} | {'yes' if item['met'] else 'no'} |")
+    throughput = results.get("throughput")
+    if throughput:
+        lines += ["", "Training throughput (images/s) against batch size, `cpu` scale:", ""]
+        sizes = sorted({row["batch_size"] for row in throughput["rows"]})
+        lines += ["| arch | " + " | ".join(map(str, sizes)) + " |", "|---" * (len(sizes) + 1) + "|"]
+        for arch in dict.fromkeys(row["arch"] for row in throughput["rows"]):
+            by_size = {row["batch_size"]: row["images_per_s"] for row in throughput["rows"] if row["arch"] == arch}
+            lines.append(f"| {arch} | " + " | ".join(f"{by_size[s]:.0f}" if s in by_size else "-" for s in sizes) + " |")
+    for extra in results.get("extra_tables", []):
+        lines += ["", extra]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["data", "trainer", "monitor", "throughput", "workflow", "smells"])
+    args = parser.parse_args(argv)
+    from . import bench_training as training
+
+    results = {"environment": environment(), "comparisons": []}
+    rounds = 1 if args.quick else 3
+    if "data" not in args.skip:
+        data = training.bench_data(n=2000 if args.quick else 10_000, rounds=rounds)
+        results["comparisons"].append({"name": "data loader (images/s)", "ours": f"{data['ours_images_per_s']:.0f}",
+                                       "reference": f"{data['torchvision_images_per_s']:.0f} (torchvision DataLoader, 2 workers)",
+                                       "ratio": f"{data['speedup']:.1f}x", "goal": ">= 10x", "met": data["speedup"] >= 10, "raw": data})
+    if "trainer" not in args.skip:
+        trainer = training.bench_trainer_overhead(rounds=rounds)
+        results["comparisons"].append({"name": "trainer epoch, fixed (s)", "ours": f"{trainer['trainer_s']:.2f}",
+                                       "reference": f"{trainer['bare_loop_s']:.2f} (bare PyTorch loop)",
+                                       "ratio": f"{trainer['slowdown']:+.1%}", "goal": "<= +3%", "met": trainer["slowdown"] <= 0.03, "raw": trainer})
+    if "monitor" not in args.skip:
+        monitor = training.bench_monitor_overhead(rounds=rounds)
+        results["comparisons"].append({"name": "deba vs fixed, per step (ms)", "ours": f"{monitor['deba_step_s'] * 1e3:.1f}",
+                                       "reference": f"{monitor['fixed_step_s'] * 1e3:.1f} (fixed)",
+                                       "ratio": f"{monitor['slowdown']:+.1%}", "goal": "<= +2%", "met": monitor["slowdown"] <= 0.02, "raw": monitor})
+    if "throughput" not in args.skip:
+        sizes = (16, 64, 256) if args.quick else (16, 32, 64, 128, 256, 512, 1024, 2048)
+        results["throughput"] = training.bench_throughput(batch_sizes=sizes, timed_steps=1 if args.quick else 2)
+    for name, module in (("workflow", "bench_workflow"), ("smells", "smells_speed")):
+        if name in args.skip:
+            continue
+        try:
+            bench = __import__(f"benchmarks.{module}", fromlist=["run"])
+        except ImportError:
+            continue
+        outcome = bench.run(quick=args.quick)
+        results["comparisons"] += outcome.get("comparisons", [])
+        results.setdefault("extra_tables", []).extend(outcome.get("tables", []))
+        results[name] = outcome
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
+    (RESULTS / f"benchmarks{suffix}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (RESULTS / f"benchmarks{suffix}.md").write_text(markdown(results))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()

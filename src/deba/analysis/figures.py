@@ -14,20 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deba.analysis.layout import FIGURE_INPUTS
+from deba.analysis.layout import FIGURE_INPUTS, method_label
 from paperkit import style
 from paperkit.style import PALETTE
 
 MAIN_METHOD = ("deba", "main")
-METHOD_LABELS = {"fixed": "Fixed", "deba": "DEBA", "adabatch": "AdaBatch", "smith": "Smith et al.",
-                 "gns": "Noise scale"}
-
-
-def method_label(scheduler: str, variant: str = "main") -> str:
-    label = METHOD_LABELS.get(scheduler, scheduler)
-    return label if variant == "main" else f"{label} ({variant})"
-
-
 def _colours(keys) -> dict:
     return {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
 

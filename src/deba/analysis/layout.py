@@ -43,6 +43,16 @@ MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao
                 "ablation_contrasts", "claims")
 
 
+# How schedulers are named in figures and tables.
+METHOD_LABELS = {"fixed": "Fixed", "deba": "DEBA", "adabatch": "AdaBatch", "smith": "Smith et al.",
+                 "gns": "Noise scale"}
+
+
+def method_label(scheduler: str, variant: str = "main") -> str:
+    label = METHOD_LABELS.get(scheduler, scheduler)
+    return label if variant == "main" else f"{label} ({variant})"
+
+
 def source_path(table: str) -> str:
     """The CSV file of an aggregated or statistics table, by name."""
     if table in AGGREGATE_FILES:

@@ -9,7 +9,6 @@ guess. Downstream code reads the small aggregated CSVs through `read_runs` / `re
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -166,8 +165,7 @@ def aggregate_thresholds(files: Sequence[str | Path], cells: Sequence[Sequence[s
 
 
 def _read_table(path: str | Path, columns: Sequence[str]) -> pd.DataFrame:
-    frame = _read_csv(Path(path), columns, MADE_BY_AGGREGATE)
-    return frame
+    return _read_csv(Path(path), columns, MADE_BY_AGGREGATE)
 
 
 def read_runs(path: str | Path) -> pd.DataFrame:
@@ -187,11 +185,3 @@ def read_throughput(path: str | Path) -> pd.DataFrame:
 
 def read_thresholds(path: str | Path) -> pd.DataFrame:
     return _read_table(path, ("dataset", "arch", *SIGNALS))
-
-
-def finite(value: object) -> bool:
-    """True for a real, finite number (not None/NaN/inf)."""
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False

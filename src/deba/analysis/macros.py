@@ -16,6 +16,7 @@ import pandas as pd
 from deba.analysis.ablations import SUFFICIENT_COOLDOWN
 from deba.analysis.claims import INCONCLUSIVE, NON_INFERIORITY_MARGIN, NOT_SUPPORTED, RANGE_CLAIMS, SUPPORTED
 from deba.analysis.layout import MACRO_INPUTS
+from deba.analysis.predictive import loao_summary
 from deba.analysis.tables import interval
 from paperkit.latex import escape, format_number, macro_name, write_macros
 from paperkit.stats import wilcoxon_min_p
@@ -96,6 +97,10 @@ def result_macros(comparisons: pd.DataFrame) -> dict[str, object]:
     out[_name("acc", "change", "max")] = format_number(deba["acc_diff"].max() * 100, 1) if len(deba) else "n/a"
     out[_name("num", "cells", "acc", "significant")] = int((deba["t_p_holm"] < 0.05).sum())
     out[_name("num", "cells", "faster")] = int((deba["speedup_low"] > 0).sum())
+    reached = deba[np.isfinite(deba["ttt_speedup"].astype(float))]
+    out[_name("num", "cells", "target")] = len(reached)
+    out[_name("ttt", "speedup", "min")] = format_number(reached["ttt_speedup"].min() * 100, 1) if len(reached) else "n/a"
+    out[_name("ttt", "speedup", "max")] = format_number(reached["ttt_speedup"].max() * 100, 1) if len(reached) else "n/a"
     out[_name("batch", "changes", "mean")] = format_number(deba["batch_changes"].mean(), 1) if len(deba) else "n/a"
     out[_name("batch", "changes", "max")] = int(deba["batch_changes_max"].max()) if len(deba) else 0
     out[_name("num", "pairs", "excluded")] = int((deba["n_runs"] - deba["n_pairs"]).sum())
@@ -122,10 +127,10 @@ def characterization_macros(characterization: pd.DataFrame, correlations: pd.Dat
         out[_name("rho", *key, "high")] = format_number(row["rho_high"], 2)
         out[_name("rho", *key, "p")] = format_number(row["p"], 3)
     out[_name("num", "cells", "correlated")] = int(correlations["n_cells"].max()) if len(correlations) else 0
-    speedup = loao[loao["outcome"] == "speedup"]
-    n = int(speedup["n_test"].sum())
-    out[_name("loao", "correct")] = int(speedup["correct"].sum())
-    out[_name("loao", "cells")] = n
+    summary = loao_summary(loao[loao["outcome"] == "speedup"])
+    out[_name("loao", "correct")] = summary["correct"]
+    out[_name("loao", "cells")] = summary["n_cells"]
+    out[_name("loao", "majority", "rate")] = format_number(summary["majority_rate"] * 100, 0)
     deba = hardware[(hardware["scheduler"] == "deba") & (hardware["variant"] == "main")]
     for column in ("predicted_speedup", "measured_speedup", "unexplained"):
         out[_name(column, "mean")] = format_number(deba[column].mean() * 100, 1) if len(deba) else "n/a"

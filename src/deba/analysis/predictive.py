@@ -74,15 +74,15 @@ def leave_one_architecture_out(cells: pd.DataFrame, outcome: str = "speedup",
         actual = (test[outcome] > 0).to_numpy()
         rows.append({"held_out": arch, "outcome": outcome, "n_train": len(train), "n_test": len(test),
                      "threshold": threshold, "direction": "below" if direction < 0 else "above",
-                     "correct": int((predicted == actual).sum())})
+                     "correct": int((predicted == actual).sum()), "n_positive": int(actual.sum())})
     return pd.DataFrame(rows, columns=["held_out", "outcome", "n_train", "n_test", "threshold", "direction",
-                                       "correct"])
+                                       "correct", "n_positive"])
 
 
-def loao_summary(loao: pd.DataFrame, cells: pd.DataFrame, outcome: str = "speedup") -> dict[str, float]:
-    """Overall held-out accuracy and the majority-class rate it should beat."""
+def loao_summary(loao: pd.DataFrame) -> dict[str, float]:
+    """Held-out cells, how many were predicted right, and the majority-class rate the rule should beat."""
     n = int(loao["n_test"].sum()) if len(loao) else 0
-    positive = float((cells[outcome] > 0).mean()) if len(cells) else float("nan")
-    return {"outcome": outcome, "n_cells": n,
+    positive = loao["n_positive"].sum() / n if n else float("nan")
+    return {"n_cells": n, "correct": int(loao["correct"].sum()) if n else 0,
             "accuracy": float(loao["correct"].sum() / n) if n else float("nan"),
-            "majority_rate": max(positive, 1 - positive) if len(cells) else float("nan")}
+            "majority_rate": float(max(positive, 1 - positive)) if n else float("nan")}

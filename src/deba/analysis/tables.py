@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from deba.analysis.figures import method_label
-from deba.analysis.layout import TABLE_INPUTS
+from deba.analysis.layout import TABLE_INPUTS, method_label
 from paperkit.latex import escape, format_number, write_table
 
 
@@ -48,9 +47,11 @@ def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     return pd.DataFrame({
         "Dataset": deba["dataset"].map(escape), "Architecture": deba["arch"].map(escape),
-        "Fixed acc. (%)": deba["acc_fixed"] * 100, "DEBA acc. (%)": deba["acc_method"] * 100,
+        "Fixed (%)": deba["acc_fixed"] * 100, "DEBA (%)": deba["acc_method"] * 100,
         "Change (pts)": [interval(*r) for r in deba[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
-        "p (Holm)": deba["t_p_holm"].map(p_value),
+        "$p_t$": deba["t_p_holm"].map(p_value),
+        "$p_W$": deba["wilcoxon_p_holm"].map(p_value),
+        "$d_z$": deba["cohens_dz"].astype(float),
         "Speedup (%)": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
         "To target (%)": [_to_target(r) for _, r in deba.iterrows()],
         "Pairs": [_runs_note(r) for _, r in deba.iterrows()],
@@ -75,8 +76,8 @@ def characterization_table(characterization: pd.DataFrame, hardware: pd.DataFram
         "Thresholds (var., norm, loss)": [
             f"{scientific(r['grad_var_threshold'])}, {format_number(r['grad_norm_variation_threshold'], 3)}, "
             f"{format_number(r['loss_variation_threshold'], 3)}" for _, r in table.iterrows()],
-        "Predicted speedup (%)": table["predicted_speedup"] * 100,
-        "Measured speedup (%)": table["measured_speedup"] * 100,
+        "Predicted (%)": table["predicted_speedup"] * 100,
+        "Measured (%)": table["measured_speedup"] * 100,
         "Runs": table["n_runs"].astype(int),
     })
 
@@ -119,14 +120,17 @@ TEXT_INTERVAL_NOTE = ("Mean over seed pairs with bootstrap 95\\% interval. Pairs
 # name -> (builder, input tables, write_table options)
 TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
     "main": (main_table, TABLE_INPUTS["main"], {
-        "caption": "DEBA against the fixed-batch baseline, paired by seed. p: paired t-test on final accuracy, "
-                   "Holm-adjusted across cells. To target: speedup in time to the target accuracy.",
+        "caption": "DEBA against the fixed-batch baseline, paired by seed: final test accuracy, its change, "
+                   "$p$-values of the paired $t$-test ($p_t$) and the Wilcoxon signed-rank test ($p_W$), "
+                   "Holm-adjusted across cells, Cohen's $d_z$, the speedup in training time and in time to the "
+                   "target accuracy.",
         "label": "tab:main", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
-        "latex_columns": ("Dataset", "Architecture", "Change (pts)", "p (Holm)", "Speedup (%)", "To target (%)")}),
+        "latex_columns": ("Dataset", "Architecture", "Change (pts)", "$p_t$", "$p_W$", "Speedup (%)",
+                          "To target (%)"), "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
     "characterization": (characterization_table, TABLE_INPUTS["characterization"], {
         "caption": "Baseline characterization (fixed batch, mean over seeds), DEBA's thresholds derived from it "
                    "(medians of gradient variance, gradient-norm variation and loss variation), and DEBA's "
-                   "speedup predicted from the throughput profile beside the measured one.",
+                   "speedup predicted from the throughput profile (Predicted) beside the measured one.",
         "label": "tab:characterization", "wide": True, "font": "\\footnotesize", "digits": 3,
         "latex_columns": ("Dataset", "Architecture", "Thresholds (var., norm, loss)")}),
     "ablations": (ablation_table, TABLE_INPUTS["ablations"], {

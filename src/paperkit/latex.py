@@ -1,0 +1,146 @@
+"""LaTeX writers: escaping, booktabs tables from pandas, number formatting and `\\newcommand` macro files.
+
+Generated fragments are written atomically (temporary file, then rename) so the workflow never sees a
+half-written table. Tables need `booktabs` and, with `siunitx=True`, `siunitx` in the preamble.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+_ESCAPES = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_ESCAPE_PATTERN = re.compile("|".join(re.escape(char) for char in _ESCAPES))
+_DIGIT_WORDS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
+MISSING = "n/a"
+
+
+def escape(text: object) -> str:
+    """Escape LaTeX's special characters in plain text, e.g. `mobilenet_v3` -> `mobilenet\\_v3`, `50%` -> `50\\%`."""
+    return _ESCAPE_PATTERN.sub(lambda match: _ESCAPES[match.group(0)], str(text))
+
+
+def format_number(x: float | None, digits: int = 2, *, sign: bool = False) -> str:
+    """Fixed-point text for prose and text cells: `digits` decimals, a typographic minus, NaN/None as "n/a".
+
+    `sign=True` writes a leading "+" for positive values (for differences).
+    """
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return MISSING
+    value = float(x)
+    if not math.isfinite(value):
+        return MISSING
+    text = f"{abs(value):.{digits}f}"
+    negative = value < 0 and float(text) != 0  # no "-0.00"
+    if negative:
+        return "$-$" + text
+    return ("+" + text) if sign and float(text) != 0 else text
+
+
+def macro_name(*parts: object) -> str:
+    """A valid LaTeX macro name from parts: CamelCase of their alphanumeric pieces, digits spelled out.
+
+    `macro_name("speedup", "mobilenet_v3", "cifar10")` -> `SpeedupMobilenetVThreeCifarOneZero`.
+    """
+    words: list[str] = []
+    for part in parts:
+        for token in re.findall(r"[A-Za-z]+|[0-9]", str(part)):
+            words.append(_DIGIT_WORDS[int(token)] if token.isdigit() else token[0].upper() + token[1:])
+    if not words:
+        raise ValueError(f"macro_name{parts!r}: no letters or digits to build a name from")
+    return "".join(words)
+
+
+def _atomic_write(path: str | Path, text: str) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_macros(mapping: Mapping[str, object], path: str | Path, *, header: str = "") -> Path:
+    """Write `\\newcommand{\\Name}{value}` lines, sorted by name, atomically.
+
+    Names must be letters only (use `macro_name`) and should carry a study prefix so they cannot clash with
+    LaTeX's own commands. Values: strings are written as given (already LaTeX), numbers via
+    `format_number` with 2 decimals (ints as they are), None/NaN as "n/a".
+    """
+    lines = ["% Generated file: do not edit. Every number the paper's prose quotes."]
+    if header:
+        lines += [f"% {line}" for line in header.splitlines()]
+    for name in sorted(mapping):
+        if not re.fullmatch(r"[A-Za-z]+", name):
+            raise ValueError(f"macro name {name!r} is not letters only; build it with paperkit.latex.macro_name")
+        value = mapping[name]
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, int):
+            text = str(value)
+        elif value is None or isinstance(value, float):
+            text = format_number(value, 2)
+        else:
+            text = str(value)
+        lines.append(f"\\newcommand{{\\{name}}}{{{text}}}")
+    return _atomic_write(path, "\n".join(lines) + "\n")
+
+
+def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str, column_format: str | None = None,
+                siunitx: bool = True, digits: int | Mapping[str, int] = 3, wide: bool = False,
+                note: str = "", latex_columns: tuple[str, ...] = (), font: str = "",
+                latex_headers: tuple[str, ...] = ()) -> Path:
+    """Write `df` (index hidden) as a booktabs LaTeX table via `pandas.io.formats.style.Styler.to_latex`.
+
+    Headers and text cells are escaped (so `mobilenet_v3` and `50%` print as written); numeric columns are
+    rounded to `digits` decimals (an int for all, or a per-column mapping) and, with `siunitx=True`, set
+    in `S` columns (headers braced so siunitx leaves them alone); missing numbers print as "n/a" (braced in
+    S columns). Text columns are left-aligned; cells of `latex_columns` are already LaTeX (e.g. intervals
+    made with `format_number`) and are not escaped; nor are the headers in `latex_headers` (e.g. "$d_z$"). `caption` is LaTeX (not escaped), `note` is a sentence
+    printed under the table in small type. `wide=True` uses `table*` (spans both columns). `font` is a size
+    command for the whole float (e.g. "\\footnotesize"); it also tightens the column separation.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError("write_table: df must be a pandas DataFrame")
+    frame = df.reset_index(drop=True)
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and
+               not pd.api.types.is_bool_dtype(frame[c])]
+    if column_format is None:
+        column_format = "".join(("S" if siunitx else "r") if c in numeric else "l" for c in frame.columns)
+    styler = frame.style.hide(axis="index")
+    missing = "{" + MISSING + "}" if siunitx else MISSING
+    for column in frame.columns:
+        if column in numeric:
+            places = digits.get(column, 3) if isinstance(digits, Mapping) else digits
+            if pd.api.types.is_integer_dtype(frame[column]):
+                styler = styler.format("{:d}", subset=[column], na_rep=missing)
+            else:
+                styler = styler.format(f"{{:.{places}f}}", subset=[column], na_rep=missing)
+        elif column in latex_columns:
+            styler = styler.format(na_rep=MISSING, subset=[column])
+        else:
+            styler = styler.format(escape="latex", subset=[column], na_rep=MISSING)
+    styler = styler.format_index(lambda header: header if header in latex_headers else escape(header), axis=1)
+    body = styler.to_latex(column_format=column_format, hrules=True, siunitx=siunitx,
+                           position="tbp", position_float="centering", caption=caption, label=label,
+                           environment="table*" if wide else "table")
+    if font:
+        body = body.replace("\\centering\n", f"\\centering\n{font}\\setlength{{\\tabcolsep}}{{3pt}}\n", 1)
+    if note:
+        end = "\\end{table*}" if wide else "\\end{table}"
+        body = body.replace(end, f"\\par\\footnotesize {note}\n{end}")
+    return _atomic_write(path, "% Generated file: do not edit.\n" + body)

@@ -1,0 +1,79 @@
+"""Figures, tables and macros from the analysed result set: every figure renders, outputs are byte-stable,
+awkward names are escaped, and a degenerate grid (one seed, no ablations, no comparators) still renders."""
+
+import hashlib
+import re
+
+import pytest
+
+from deba.analysis import figures, layout, macros, pipeline, tables
+
+from .analysis_resultset import Grid, write_result_set
+
+
+def _sources(analysed):
+    _, aggregate_out, stats_out, _ = analysed
+    return {**aggregate_out, **stats_out}
+
+
+def test_registries_match_layout():
+    assert set(figures.FIGURES) == set(layout.FIGURE_INPUTS)
+    assert set(tables.TABLES) == set(layout.TABLE_INPUTS)
+    for needed in [*layout.FIGURE_INPUTS.values(), *layout.TABLE_INPUTS.values(), layout.MACRO_INPUTS]:
+        for table in needed:
+            layout.source_path(table)  # raises KeyError for an unknown table
+    assert layout.module_digest("paperkit.style") == layout.module_digest("paperkit.style")
+    with pytest.raises(ModuleNotFoundError):
+        layout.module_digest("deba.analysis.no_such_module")
+
+
+@pytest.mark.parametrize("name", sorted(layout.FIGURE_INPUTS))
+def test_every_figure_renders_byte_stably(analysed, tmp_path, name):
+    sources = _sources(analysed)
+    first = figures.render(name, sources, tmp_path / f"{name}.pdf").read_bytes()
+    second = figures.render(name, sources, tmp_path / f"{name}-again.pdf").read_bytes()
+    assert first.startswith(b"%PDF") and len(first) > 1000
+    assert hashlib.sha256(first).digest() == hashlib.sha256(second).digest()
+
+
+def test_tables_escape_names_and_count_diverged(analysed, tmp_path):
+    sources = _sources(analysed)
+    main = tables.render("main", sources, tmp_path / "main.tex").read_text()
+    assert r"mobilenet\_v3" in main and "mobilenet_v3" not in main.replace(r"mobilenet\_v3", "")
+    assert r"\toprule" in main and r"\begin{table*}" in main
+    assert "4/5 (1 div.)" in main  # resnet50: one diverged DEBA run, reported
+    claims = tables.render("claims", sources, tmp_path / "claims.tex").read_text()
+    assert "inconclusive at this scale" in claims and "45--62\\%" in claims
+    for name in layout.TABLE_INPUTS:
+        tables.render(name, sources, tmp_path / f"{name}.tex")
+
+
+def test_macros_letters_only_and_traceable(analysed, tmp_path):
+    sources = _sources(analysed)
+    path = macros.render({name: sources[name] for name in layout.MACRO_INPUTS}, tmp_path / "macros.tex",
+                         n_resamples=999)
+    text = path.read_text()
+    names = re.findall(r"\\newcommand\{\\([^}]*)\}", text)
+    assert names and all(re.fullmatch("Deba[A-Za-z]+", n) for n in names) and len(names) == len(set(names))
+    assert r"\newcommand{\DebaNumDivergedRuns}{1}" in text
+    assert r"\newcommand{\DebaWilcoxonMinPFiveSeeds}{0.0625}" in text
+    assert r"\newcommand{\DebaBootstrapResamples}{999}" in text
+    assert r"\newcommand{\DebaSpeedupResnetOneEightDigits}{+38.8 [" in text
+    assert "MACRO_SOURCES" in text
+
+
+def test_degenerate_grid_renders(tmp_path):
+    """One seed, no ablations, no comparators: statistics are NaN with a note, outputs still build."""
+    grid = Grid(archs=("resnet18", "mobilenet_v3"), seeds=(0,), methods=(("deba", "main", 15, 5),), diverged=())
+    files = write_result_set(tmp_path, grid)
+    aggregate_out = {name: str(tmp_path / "agg" / f"{name}.csv") for name in layout.AGGREGATE_FILES}
+    pipeline.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
+    stats_out = {name: str(tmp_path / "stats" / f"{name}.csv") for name in layout.STATS_FILES}
+    result = pipeline.statistics(aggregate_out["runs"], aggregate_out["epochs"], aggregate_out["throughput"],
+                                 stats_out, n_resamples=200)
+    row = result["comparisons"].iloc[0]
+    assert row["n_pairs"] == 1 and "no interval" in row["note"]
+    assert result["claims"]["verdict"].eq("inconclusive at this scale").sum() >= 5
+    written = pipeline.render_all(aggregate_out, stats_out, tmp_path / "generated", n_resamples=200)
+    assert len(written) == len(layout.FIGURE_INPUTS) + len(layout.TABLE_INPUTS) + 1
+    assert r"\DebaWindowAccDelta}{n/a}" in (tmp_path / "generated" / "macros.tex").read_text()

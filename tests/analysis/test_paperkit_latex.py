@@ -1,0 +1,57 @@
+"""paperkit.latex: escaping of awkward names, tables, macros."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from paperkit.latex import escape, format_number, macro_name, write_macros, write_table
+
+
+def test_escape_awkward_names():
+    assert escape("mobilenet_v3") == r"mobilenet\_v3"
+    assert escape("50%") == r"50\%"
+    assert escape("a&b $x$ #1 {y} ~ ^ \\") == (r"a\&b \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} "
+                                               r"\textbackslash{}")
+
+
+def test_format_number():
+    assert format_number(0.123456, 3) == "0.123"
+    assert format_number(-0.5, 1) == "$-$0.5"
+    assert format_number(-0.0001, 2) == "0.00"
+    assert format_number(float("nan"), 2) == "n/a" == format_number(None)
+    assert format_number(2.5, 1, sign=True) == "+2.5"
+
+
+def test_macro_name_letters_only():
+    assert macro_name("speedup", "mobilenet_v3", "cifar10") == "SpeedupMobilenetVThreeCifarOneZero"
+    assert re.fullmatch("[A-Za-z]+", macro_name("deba", "50%", "x-y"))
+    with pytest.raises(ValueError):
+        macro_name("__")
+
+
+def test_write_macros(tmp_path):
+    path = write_macros({"DebaB": 0.5, "DebaA": "x", "DebaC": 3, "DebaD": float("nan")}, tmp_path / "m.tex")
+    lines = path.read_text().splitlines()[1:]
+    assert lines == [r"\newcommand{\DebaA}{x}", r"\newcommand{\DebaB}{0.50}", r"\newcommand{\DebaC}{3}",
+                     r"\newcommand{\DebaD}{n/a}"]
+    with pytest.raises(ValueError, match="letters only"):
+        write_macros({"Deba1": 1}, tmp_path / "bad.tex")
+
+
+def test_write_table_escapes_headers_and_cells(tmp_path):
+    frame = pd.DataFrame({"arch": ["mobilenet_v3", "resnet18"], "rate 50%": [0.5, np.nan], "n": [3, 5],
+                          "interval": ["[$-$0.1, 0.2]", "n/a"]})
+    text = write_table(frame, tmp_path / "t.tex", caption="Results", label="tab:r",
+                       latex_columns=("interval",)).read_text()
+    assert r"mobilenet\_v3" in text and r"{rate 50\%}" in text
+    assert r"\toprule" in text and r"\bottomrule" in text and r"\label{tab:r}" in text
+    assert r"\begin{tabular}{lSSl}" in text
+    assert "{n/a}" in text and "0.500" in text and "[$-$0.1, 0.2]" in text
+    dz = write_table(frame.rename(columns={"n": "$d_z$"}), tmp_path / "dz.tex", caption="c", label="l",
+                     latex_headers=("$d_z$",)).read_text()
+    assert "{$d_z$}" in dz and r"{rate 50\%}" in dz
+    wide = write_table(frame, tmp_path / "w.tex", caption="c", label="l", siunitx=False, wide=True,
+                       note="A note.").read_text()
+    assert r"\begin{table*}" in wide and "A note." in wide and r"\begin{tabular}{lrrl}" in wide

@@ -1,0 +1,38 @@
+"""LaTeX tables and the macro file with every number the prose quotes (paper/generated/)."""
+
+DEBA_TABLES = [layout.table_path(name) for name in layout.TABLE_INPUTS]
+DEBA_MACROS = layout.MACROS_PATH
+
+
+rule table:
+    input:
+        unpack(lambda wildcards: layout.table_sources(wildcards.name)),
+    output:
+        report(layout.table_path("{name}"), caption="../report/deba_table.rst", category="DEBA tables"),
+    wildcard_constraints:
+        name="|".join(layout.TABLE_INPUTS),
+    params:
+        code=layout.module_digest("deba.analysis.tables", "deba.analysis.layout", "paperkit.latex"),
+    log:
+        "results/logs/analysis/table_{name}.log",
+    script:
+        "../scripts/analysis_table.py"
+
+
+rule macros:
+    input:
+        **{table: layout.source_path(table) for table in layout.MACRO_INPUTS},
+    output:
+        DEBA_MACROS,
+    params:
+        n_resamples=ANALYSIS_RESAMPLES,
+        code=layout.module_digest("deba.analysis.macros", "deba.analysis.tables", "deba.analysis.claims",
+                                  "deba.analysis.ablations", "paperkit.latex", "paperkit.stats"),
+    log:
+        "results/logs/analysis/macros.log",
+    script:
+        "../scripts/analysis_macros.py"
+
+
+# Every final output of the DEBA analysis; `rule all` and `rule figures` ask for these.
+DEBA_TARGETS = DEBA_FIGURES + DEBA_TABLES + [DEBA_MACROS]

@@ -1,0 +1,123 @@
+"""LaTeX fragments of the smells section: tables and ``\\Smells...`` macros, all via paperkit.latex.
+
+Every number the section's prose quotes is a macro written here from the analysis results; nothing is typed
+into the paper by hand.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from paperkit.latex import escape, format_number, macro_name, write_macros, write_table
+from smells.analysis import TOTAL, TOTAL_WITHOUT
+
+
+def _interval(value: float, low: float, high: float, digits: int = 2) -> str:
+    return f"{format_number(value, digits)} [{format_number(low, digits)}, {format_number(high, digits)}]"
+
+
+def _p(p: float) -> str:
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    return "$<$0.001" if p < 0.001 else format_number(p, 3)
+
+
+def comparison_table(comparison: pd.DataFrame, path: Path) -> None:
+    rows = pd.DataFrame({
+        "measure": comparison["measure"],
+        "median ML": comparison["median_ml"],
+        "median non-ML": comparison["median_non_ml"],
+        "Cliff's delta [95% CI]": [_interval(r.delta, r.delta_low, r.delta_high) for r in comparison.itertuples()],
+        "p": [_p(p) for p in comparison["p"]],
+        "p (Holm)": [_p(p) for p in comparison["p_holm"]],
+    })
+    write_table(rows, path, caption="Findings per KLOC, ML vs non-ML projects: medians, Cliff's delta (positive: "
+                "ML denser) with bootstrap interval, Mann-Whitney p; Holm across the nine idioms and, separately, "
+                "across the two totals.", label="tab:smells-comparison", digits=2, wide=True,
+                latex_columns=("Cliff's delta [95% CI]", "p", "p (Holm)"))
+
+
+def stage_table_tex(stages: pd.DataFrame, path: Path) -> None:
+    rows = pd.DataFrame({
+        "stage": stages["stage"],
+        "findings": stages["findings"].astype(int),
+        "share of findings": stages["share_findings"],
+        "share of code": stages["share_code"],
+        "per KLOC [95% CI]": [_interval(r.per_kloc, r.per_kloc_low, r.per_kloc_high) for r in stages.itertuples()],
+    })
+    write_table(rows, path, caption="Findings by ML pipeline stage in ML projects, normalised by the code each "
+                "stage owns (interval: bootstrap over files).", label="tab:smells-stages", digits=2,
+                latex_columns=("per KLOC [95% CI]",))
+
+
+def speed_table(bench: pd.DataFrame, path: Path, interpreter: str) -> None:
+    rows = pd.DataFrame({
+        "idiom": bench["idiom"],
+        "form": bench["variant"],
+        "smelly / idiomatic": bench["ratio"],
+        "min": bench["ratio_min"],
+        "max": bench["ratio_max"],
+    })
+    write_table(rows, path, caption=f"Time of the smelly form over the idiomatic form ({escape(interpreter)}, "
+                "timeit, median and range over repeats; above 1 the idiom is faster).", label="tab:smells-speed",
+                digits=2)
+
+
+def optional_table(frame: pd.DataFrame | None, path: Path, *, caption: str, label: str, missing: str,
+                   **table_options) -> None:
+    """A table, or a table float whose caption says why there is none (so references to it still resolve)."""
+    if frame is None or frame.empty:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("% Generated file: do not edit.\n\\begin{table}[tbp]\n\\centering\n"
+                        f"\\caption{{{escape(missing)}}}\n\\label{{{label}}}\n\\end{{table}}\n")
+        return
+    write_table(frame, path, caption=caption, label=label, **{"digits": 2, **table_options})
+
+
+def macros(values: dict, path: Path) -> None:
+    """Write every value under a ``\\Smells...`` name (keys are joined into CamelCase by macro_name)."""
+    write_macros({macro_name("smells", *key.split()): v for key, v in values.items()}, path,
+                 header="Smells study (src/smells); regenerate with the workflow.")
+
+
+def summary_values(projects: pd.DataFrame, density: pd.DataFrame, comparison: pd.DataFrame, mix: dict,
+                   mix_without: dict, power: dict, stages: pd.DataFrame, fit: dict, accuracy: dict,
+                   disagreements: pd.DataFrame, self_scan: dict, bench: pd.DataFrame) -> dict:
+    """The numbers the prose quotes, keyed by space-separated words (turned into macro names)."""
+    by_measure = comparison.set_index("measure")
+    values = {
+        "projects": len(projects),
+        "projects ml": int((density["group"] == "ML").sum()),
+        "projects nonml": int((density["group"] == "non-ML").sum()),
+        "projects small": int(len(projects) - len(density)),
+        "kloc": float(projects["kloc"].sum()),
+        "files": int(projects["files_scanned"].sum()),
+        "skipped": int(projects.filter(like="skipped_").to_numpy().sum()),
+        "findings": int(projects["findings"].sum()),
+        "classifier disagreements": len(disagreements),
+        "mix chi": mix["chi2"], "mix p": _p(mix["p"]), "mix v": mix["cramers_v"],
+        "mix without v": mix_without["cramers_v"], "mix without p": _p(mix_without["p"]),
+        "detectable delta": power["delta"], "detectable delta holm": power["delta_holm"],
+        "stage fit p": _p(fit["p"]),
+        "mapping n": accuracy["n"], "mapping accuracy": accuracy["accuracy"],
+        "mapping low": accuracy["low"], "mapping high": accuracy["high"], "mapping kappa": accuracy["kappa"],
+        "self files": self_scan["files_scanned"], "self lines": self_scan["lines"],
+        "self findings": self_scan["findings"],
+        "idioms faster": int(bench.loc[bench["variant"] == "suggested", "faster"].sum()),
+    }
+    for key, measure in (("total", TOTAL), ("total without", TOTAL_WITHOUT)):
+        row = by_measure.loc[measure]
+        values.update({
+            f"{key} median ml": row["median_ml"], f"{key} median nonml": row["median_non_ml"],
+            f"{key} delta": row["delta"], f"{key} delta low": row["delta_low"],
+            f"{key} delta high": row["delta_high"], f"{key} p": _p(row["p"]),
+        })
+    top = stages.sort_values("per_kloc", ascending=False).iloc[0]
+    values["densest stage"] = str(top["stage"])
+    values["densest stage per kloc"] = top["per_kloc"]
+    data = stages.set_index("stage").loc["data processing"]
+    values["data share findings"] = 100 * data["share_findings"]
+    values["data share code"] = 100 * data["share_code"]
+    return values

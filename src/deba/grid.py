@@ -24,6 +24,12 @@ SHARED_TRAINING_KEYS = ("scale", "epochs", "batch_size", "min_batch", "max_batch
                         "smith_milestones")
 
 
+def training_settings(config: dict) -> dict[str, Any]:
+    """The part of a workflow config that can change a training result: the train rule's parameter, so
+    editing an analysis-only key (statistics, smells, ...) never reruns training."""
+    return {key: config[key] for key in (*SHARED_TRAINING_KEYS, "deba", "target_acc") if key in config}
+
+
 def ablation_variants(config: dict) -> list[str]:
     ablations = config.get("ablations", {})
     names = [("window-full" if w == "full" else f"window-{w}") for w in ablations.get("window", [])]

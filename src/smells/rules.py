@@ -10,17 +10,6 @@ import sys
 from pathlib import Path
 
 
-def code_digest(*modules: str, root: str | Path = "src") -> str:
-    """Digest of library modules (``"smells.detector"``) a rule's result depends on.
-
-    Passed as a rule param, so editing one of them reruns the rules that use it and nothing else.
-    """
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(Path(root, *module.split(".")).with_suffix(".py").read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def python_files(roots: list[str]) -> list[str]:
     """Every ``.py`` file under ``roots``, sorted (the self-scan's inputs)."""
     return sorted(str(path) for root in roots for path in Path(root).rglob("*.py"))

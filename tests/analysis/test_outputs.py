@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from paperkit.rules import module_digest
+
 from deba.analysis import figures, layout, macros, pipeline, tables
 
 from .analysis_resultset import Grid, write_result_set
@@ -22,9 +24,9 @@ def test_registries_match_layout():
     for needed in [*layout.FIGURE_INPUTS.values(), *layout.TABLE_INPUTS.values(), layout.MACRO_INPUTS]:
         for table in needed:
             layout.source_path(table)  # raises KeyError for an unknown table
-    assert layout.module_digest("paperkit.style") == layout.module_digest("paperkit.style")
+    assert module_digest("paperkit.style") == module_digest("paperkit.style")
     with pytest.raises(ModuleNotFoundError):
-        layout.module_digest("deba.analysis.no_such_module")
+        module_digest("deba.analysis.no_such_module")
 
 
 @pytest.mark.parametrize("name", sorted(layout.FIGURE_INPUTS))

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from deba.analysis import layout
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to, module_digest
 
 
 def test_analysis_never_imports_torch():
@@ -41,7 +41,7 @@ def test_module_digest_tracks_source(tmp_path, monkeypatch):
     (package / "__init__.py").write_text("")
     (package / "drawing.py").write_text("COLOUR = 'blue'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    before = layout.module_digest("digestpkg.drawing")
+    before = module_digest("digestpkg.drawing")
     (package / "drawing.py").write_text("COLOUR = 'red'\n")
-    assert layout.module_digest("digestpkg.drawing") != before
+    assert module_digest("digestpkg.drawing") != before
     assert len(before) == 16

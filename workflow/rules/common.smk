@@ -1,4 +1,4 @@
-"""Helpers shared by the rule files: the grid of runs, file locations, and what the current run may do.
+"""Helpers shared by all rule files, namely the grid of runs, file locations, and what the current run may do.
 
 Only pure-Python parts of the library are imported here (never torch), so parsing stays fast.
 """
@@ -7,8 +7,9 @@ import os
 import shutil
 
 from deba.config import ConfigError
-from deba.grid import Run, run_dir, training_runs, validate_grid
+from deba.grid import Run, run_dir, training_settings, validate_grid
 from deba.provenance import code_version
+from paperkit.rules import module_digest
 
 try:
     RUNS = validate_grid(config)

@@ -11,7 +11,7 @@ rule figure:
     wildcard_constraints:
         name="|".join(layout.FIGURE_INPUTS),
     params:
-        code=layout.module_digest("deba.analysis.figures", "deba.analysis.layout", "paperkit.style"),
+        code=module_digest("deba.analysis.figures", "deba.analysis.layout", "paperkit.style"),
     log:
         "results/logs/analysis/figure_{name}.log",
     script:

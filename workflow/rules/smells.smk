@@ -6,7 +6,8 @@ only when those optional tools are installed (checked here without importing the
 
 from snakemake.utils import validate
 
-from smells.rules import code_digest, has_ridiom, has_ruff, installed_fingerprint, python_files
+from paperkit.rules import module_digest
+from smells.rules import has_ridiom, has_ruff, installed_fingerprint, python_files
 
 validate(config["smells"], "../schemas/smells.schema.yaml")
 SMELLS = config["smells"]
@@ -15,7 +16,7 @@ SMELLS_FIGURES = "figures/smells"
 SMELLS_TEX = "paper/generated/smells"
 SMELLS_HAS_RIDIOM = has_ridiom()
 SMELLS_HAS_RUFF = has_ruff()
-SMELLS_SCAN_CODE = code_digest("smells.detector", "smells.scan", "smells.kloc", "smells.classify",
+SMELLS_SCAN_CODE = module_digest("smells.detector", "smells.scan", "smells.kloc", "smells.classify",
                                "smells.corpus", "smells.study", "smells.findings")
 
 SMELLS_TARGETS = [
@@ -39,7 +40,7 @@ rule smells_corpus:
     params:
         corpus=SMELLS["corpus"],
         fetch=SMELLS["fetch"],
-        code=code_digest("smells.corpus", "smells.fetch"),
+        code=module_digest("smells.corpus", "smells.fetch"),
         # What is installed is part of the installed corpus: a new or upgraded package reruns the scan.
         installed=installed_fingerprint(SMELLS["corpus"]["site_packages"])
         if SMELLS["corpus"]["source"] == "installed"
@@ -86,7 +87,7 @@ rule smells_stages:
     params:
         seed=SMELLS["seed"],
         resamples=SMELLS["bootstrap_resamples"],
-        code=code_digest("smells.stages", "smells.analysis", "paperkit.stats"),
+        code=module_digest("smells.stages", "smells.analysis", "paperkit.stats"),
     log:
         f"{SMELLS_DIR}/logs/stages.log",
     script:
@@ -106,7 +107,7 @@ rule smells_statistics:
         min_kloc=SMELLS["corpus"]["min_kloc"],
         seed=SMELLS["seed"],
         resamples=SMELLS["bootstrap_resamples"],
-        code=code_digest("smells.analysis", "paperkit.stats"),
+        code=module_digest("smells.analysis", "paperkit.stats"),
     log:
         f"{SMELLS_DIR}/logs/statistics.log",
     script:
@@ -119,7 +120,7 @@ rule smells_microbench:
         "results/smells/microbench.csv",
     params:
         settings=SMELLS["microbench"],
-        code=code_digest("smells.microbench"),
+        code=module_digest("smells.microbench"),
     # Reserve cores so that no other job shares ours while timing (on 2 cores a concurrent scan made the ratios
     # swing from 0.2 to 5); Snakemake lowers this to --cores.
     threads: 8
@@ -156,7 +157,7 @@ if SMELLS_HAS_RIDIOM:
             settings=SMELLS["ridiom"],
             corpus=SMELLS["corpus"],
             seed=SMELLS["seed"],
-            code=code_digest("smells.ridiom", "smells.detector"),
+            code=module_digest("smells.ridiom", "smells.detector"),
         log:
             f"{SMELLS_DIR}/logs/ridiom.log",
         script:
@@ -176,7 +177,7 @@ if SMELLS_HAS_RUFF:
         params:
             corpus=SMELLS["corpus"],
             seed=SMELLS["seed"],
-            code=code_digest("smells.ruffcheck"),
+            code=module_digest("smells.ruffcheck"),
         log:
             f"{SMELLS_DIR}/logs/ruff.log",
         script:
@@ -197,7 +198,7 @@ rule smells_figures:
         matrix=f"{SMELLS_DIR}/stage_idiom.csv",
         bench="results/smells/microbench.csv",
     params:
-        code=code_digest("smells.figures", "paperkit.style"),
+        code=module_digest("smells.figures", "paperkit.style"),
     log:
         f"{SMELLS_DIR}/logs/figures.log",
     script:
@@ -229,7 +230,7 @@ rule smells_tables:
         ruff=[f"{SMELLS_DIR}/ruff.csv"] if SMELLS_HAS_RUFF else [],
     params:
         corpus=SMELLS["corpus"]["source"],
-        code=code_digest("smells.report", "paperkit.latex"),
+        code=module_digest("smells.report", "paperkit.latex"),
     log:
         f"{SMELLS_DIR}/logs/tables.log",
     script:

@@ -15,7 +15,7 @@ rule statistics:
     params:
         n_resamples=ANALYSIS_RESAMPLES,
         seed=0,
-        code=layout.module_digest("deba.analysis.pipeline", "deba.analysis.load", "deba.analysis.comparisons",
+        code=module_digest("deba.analysis.pipeline", "deba.analysis.load", "deba.analysis.comparisons",
                                   "deba.analysis.characterization", "deba.analysis.hardware",
                                   "deba.analysis.predictive", "deba.analysis.ablations", "deba.analysis.claims",
                                   "paperkit.stats"),

@@ -12,7 +12,7 @@ rule table:
     wildcard_constraints:
         name="|".join(layout.TABLE_INPUTS),
     params:
-        code=layout.module_digest("deba.analysis.tables", "deba.analysis.layout", "paperkit.latex"),
+        code=module_digest("deba.analysis.tables", "deba.analysis.layout", "paperkit.latex"),
     log:
         "results/logs/analysis/table_{name}.log",
     script:
@@ -26,7 +26,7 @@ rule macros:
         DEBA_MACROS,
     params:
         n_resamples=ANALYSIS_RESAMPLES,
-        code=layout.module_digest("deba.analysis.macros", "deba.analysis.tables", "deba.analysis.claims",
+        code=module_digest("deba.analysis.macros", "deba.analysis.tables", "deba.analysis.claims",
                                   "deba.analysis.ablations", "paperkit.latex", "paperkit.stats"),
     log:
         "results/logs/analysis/macros.log",

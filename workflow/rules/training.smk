@@ -11,7 +11,7 @@ rule train:
         thresholds=lambda w: thresholds_file(w.dataset, w.arch) if w.scheduler == "deba" else [],
     params:
         code_version=CODE_VERSION,
-        grid=lambda w: {key: config[key] for key in config if key not in ("smells",)},
+        grid=training_settings(config),
     log:
         f"results/logs/train/{{dataset}}/{{arch}}/{{scheduler}}/{{variant}}/seed{{seed}}.log",
     wildcard_constraints:

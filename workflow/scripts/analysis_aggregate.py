@@ -3,11 +3,12 @@
 from pathlib import Path
 
 from deba.analysis import pipeline
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
+    files = snakemake.params.files  # noqa: F821  (also the rule's inputs, except under `snakemake figures`)
     pipeline.aggregate(
-        [Path(summary).parent for summary in snakemake.input.summaries],  # noqa: F821
-        snakemake.input.throughput, snakemake.input.thresholds, snakemake.params.cells,  # noqa: F821
+        [Path(summary).parent for summary in files["summaries"]],
+        files["throughput"], files["thresholds"], snakemake.params.cells,  # noqa: F821
         dict(snakemake.output.items()),  # noqa: F821
         allow_mixed_code_versions=snakemake.params.allow_mixed_code_versions)  # noqa: F821

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from deba.analysis.paper import build_paper
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     main = Path(snakemake.input.main)  # noqa: F821

@@ -1,7 +1,7 @@
 """Snakemake adapter of rule `statistics`: results/aggregate -> results/stats/*.csv (deba.analysis.pipeline)."""
 
 from deba.analysis import pipeline
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     pipeline.statistics(snakemake.input.runs, snakemake.input.epochs, snakemake.input.throughput,  # noqa: F821

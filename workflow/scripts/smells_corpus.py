@@ -2,7 +2,7 @@
 import sysconfig
 from pathlib import Path
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.corpus import extracted_projects, installed_projects, save_projects
 from smells.fetch import download_wheel, load_lock, safe_extract
 

@@ -1,7 +1,7 @@
 """Snakemake adapter of rule `smells_figures`: the three figures of the smells section (smells.figures)."""
 import pandas as pd
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells import figures
 
 inp, out = snakemake.input, snakemake.output  # noqa: F821 (snakemake is injected)

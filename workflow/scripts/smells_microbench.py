@@ -1,7 +1,7 @@
 """Snakemake adapter of rule `smells_microbench`: time every idiom against its smelly form."""
 import pandas as pd
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.microbench import interpreter, run_all
 
 settings = snakemake.params.settings  # noqa: F821 (snakemake is injected)

@@ -3,7 +3,7 @@ import ast
 import random
 from collections import Counter
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells import ridiom
 from smells.corpus import load_projects, select_files
 from smells.scan import scan_file

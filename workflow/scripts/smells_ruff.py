@@ -1,7 +1,7 @@
 """Snakemake adapter of rule `smells_ruff`: ruff PERF findings by group, and overlap with our comprehensions."""
 import pandas as pd
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.corpus import load_projects, select_files
 from smells.ruffcheck import perf_findings, ruff_command, ruff_version
 

@@ -1,7 +1,7 @@
 """Snakemake adapter of rule `smells_scan`: scan every project of the manifest (smells.study)."""
 import time
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.corpus import load_projects
 from smells.study import scan_corpus
 

@@ -2,7 +2,7 @@
 import json
 from collections import Counter
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.scan import scan_paths
 
 with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)

@@ -3,7 +3,7 @@ import json
 
 import pandas as pd
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.analysis import mapping_accuracy, stage_fit, stage_idiom_density, stage_table
 from smells.stages import map_scopes, map_stage
 

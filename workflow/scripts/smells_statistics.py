@@ -3,7 +3,7 @@ import json
 
 import pandas as pd
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells.analysis import classifier_disagreements, compare_groups, densities, idiom_mix, smallest_detectable_delta
 from smells.findings import IDIOMS
 

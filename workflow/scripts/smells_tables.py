@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from deba.analysis.scriptlog import log_to
+from paperkit.rules import log_to
 from smells import report
 
 inp, out = snakemake.input, snakemake.output  # noqa: F821 (snakemake is injected)

@@ -10,8 +10,6 @@ the workflow imports this while parsing, so it must stay as cheap as Snakemake i
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 from pathlib import Path
 
 AGGREGATE_DIR = "results/aggregate"
@@ -78,19 +76,3 @@ def figure_path(name: str) -> str:
 
 def table_path(name: str) -> str:
     return f"{GENERATED_DIR}/tables/{name}.tex"
-
-
-def module_digest(*modules: str) -> str:
-    """Short SHA-256 of the source files of the named modules, read without importing them.
-
-    Passed as a `params:` value so Snakemake reruns a figure or table when the library code that draws it
-    changes (it does not track imported modules itself). Finding a submodule imports its parent packages,
-    which here hold docstrings only.
-    """
-    digest = hashlib.sha256()
-    for module in modules:
-        spec = importlib.util.find_spec(module)
-        if spec is None or spec.origin is None:
-            raise ModuleNotFoundError(f"module_digest: cannot find module {module!r}")
-        digest.update(Path(spec.origin).read_bytes())
-    return digest.hexdigest()[:16]

@@ -1,0 +1,61 @@
+"""The DAG of each shipped config, built through Snakemake's Python API as a dry run (nothing is executed)."""
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from snakemake.api import SnakemakeApi
+from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
+
+from .conftest import REPO, copy_workflow, snakemake
+
+
+def jobs_by_rule(workdir: Path, configfile: str, targets=("all",)) -> Counter:
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
+                                    config_settings=ConfigSettings(configfiles=[workdir / configfile]),
+                                    snakefile=workdir / "Snakefile", workdir=workdir)
+        dag_api = workflow_api.dag(DAGSettings(targets=set(targets)))
+        dag_api.execute_workflow(executor="dryrun")
+        return Counter(job.rule.name for job in workflow_api._workflow.dag.jobs)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return copy_workflow(tmp_path_factory.mktemp("dag"))
+
+
+def test_the_paper_grid_has_every_training_job_and_every_later_stage(workdir):
+    jobs = jobs_by_rule(workdir, "config/paper.yaml")
+    assert jobs["train"] == 120 + 12 * 5 * 5 + 12 * 5 * 3  # main comparison, ablations, comparators
+    assert jobs["thresholds"] == jobs["throughput"] == 12
+    for later in ("aggregate", "statistics", "figure", "table", "macros"):
+        assert jobs[later] >= 1, later
+
+
+def test_the_default_config_covers_every_stage(workdir):
+    jobs = jobs_by_rule(workdir, "config/config.yaml")
+    assert jobs["train"] == 3 * 3 * 2 + 3 * 3 + 3 * 3  # 3 archs x 3 seeds x (fixed, deba); ablations; comparators
+    assert jobs["thresholds"] == jobs["throughput"] == 3
+    for later in ("aggregate", "statistics", "figure", "table", "macros"):
+        assert jobs[later] >= 1, later
+
+
+@pytest.mark.parametrize("override, message", [
+    ("architectures=[resnet19]", "'resnet19' is not one of"),
+    ("schedulers_typo=1", "'schedulers_typo' was unexpected"),
+    ("epochs=-2", "-2 is less than the minimum of 1"),
+    ("seeds=[]", "should be non-empty"),
+    ("epochs=ten", "'ten' is not of type 'integer'"),
+    ("datasets=[imagenet]", "'imagenet' is not one of"),
+])
+def test_bad_config_fails_before_any_job(workdir, override, message):
+    result = snakemake(workdir, "-n", "--config", override, check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (workdir / "results").exists()
+
+
+def test_min_batch_above_max_batch_is_refused_by_the_grid_check(workdir):
+    result = snakemake(workdir, "-n", "--config", "min_batch=600", check=False)
+    assert result.returncode != 0 and "min_batch=600 is above max_batch=512" in result.stdout + result.stderr

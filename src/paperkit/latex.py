@@ -67,6 +67,7 @@ def _atomic_write(path: str | Path, text: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are for everyone to read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

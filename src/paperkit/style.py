@@ -95,6 +95,7 @@ def save_figure(fig: Any, path: str | Path) -> Path:
     os.close(handle)
     try:
         fig.savefig(tmp, format=fmt, metadata=metadata)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are for everyone to read
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

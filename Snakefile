@@ -28,21 +28,24 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/smells.smk"
+include: "workflow/rules/readme.smk"
 
 
 rule all:
     input:
         DEBA_TARGETS,
         SMELLS_TARGETS,
+        README_ASSETS,
         pdf_if_latex_available(),
     default_target: True
 
 
 rule figures:
-    """Figures, tables and macros from the results on disk (FIGURES_ONLY: training rules are not defined)."""
+    """Figures, tables and macros from the results on disk; never trains (see cached_results in common.smk)."""
     input:
         DEBA_TARGETS,
         SMELLS_TARGETS,
+        README_ASSETS,
 
 
 rule paper:

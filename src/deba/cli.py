@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--max-batch", type=int, default=DEFAULTS.max_batch)
     batch.add_argument("--window", default=str(DEFAULTS.window), help="sliding window in epochs, or 'full'")
     batch.add_argument("--cooldown", type=int, default=DEFAULTS.cooldown)
+    batch.add_argument("--min-history", type=int,
+                       help="epochs of signals before DEBA's first decision (default: the window; 15 for full)")
     batch.add_argument("--thresholds", help="JSON thresholds from the characterization step")
     batch.add_argument("--calibration-epochs", type=int, default=DEFAULTS.calibration_epochs,
                        help="without --thresholds: epochs to calibrate DEBA's thresholds on")

@@ -61,6 +61,7 @@ class TrainConfig:
     min_batch: int = MIN_BATCH
     max_batch: int = MAX_BATCH
     window: int | None = DEFAULT_WINDOW  # None: the full history (ablation)
+    min_history: int | None = None  # epochs of signals before DEBA's first decision; None: the window (15 for full)
     cooldown: int = DEFAULT_COOLDOWN
     grow_factor: float = 1.5
     shrink_factor: float = 0.8
@@ -109,6 +110,8 @@ class TrainConfig:
             _int("window", self.window, minimum=2, maximum=1000,
                  hint="an integer 2..1000, or 'full' for the whole history")
         _int("cooldown", self.cooldown, minimum=0, maximum=1000)
+        if self.min_history is not None:
+            _int("min_history", self.min_history, minimum=1, maximum=1000)
         _int("warmup_epochs", self.warmup_epochs, minimum=0)
         _int("calibration_epochs", self.calibration_epochs, minimum=2)
         _int("adabatch_interval", self.adabatch_interval, minimum=1)

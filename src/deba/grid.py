@@ -70,7 +70,10 @@ def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, An
     """DEBA's window and cooldown for a variant (the paper's settings from `config['deba']` for `main`)."""
     deba = config.get("deba", {})
     window = deba.get("window", 15)
-    settings = {"window": None if window == "full" else window, "cooldown": deba.get("cooldown", 5)}
+    # Every variant (the full-history ablation too) starts deciding when the main setting does.
+    start = deba.get("min_history") or (window if window != "full" else None)
+    settings = {"window": None if window == "full" else window, "cooldown": deba.get("cooldown", 5),
+                "min_history": start}
     if variant == "main":
         return settings
     kind, _, value = variant.partition("-")

@@ -6,8 +6,10 @@ checkpointed and loaded with `torch.load(weights_only=True)`.
 
 DEBA (arXiv:2511.03809) as reconstructed here; the paper's full text is not public, so every choice is ours:
 - Signals per epoch: gradient variance, gradient-norm variation and loss variation (see `monitor.py`).
-- Over a sliding window of the last W epochs (or the full history) each signal's mean is compared with
-  its threshold. All three below: "stable". The newest epoch's value of any signal above
+- Decisions start once `min_history` epochs of signals exist (default: a full window, W), so the
+  turbulent first epochs of training, whose signals always exceed a whole run's typical values, do not
+  trigger roll-backs. Then, over a sliding window of the last W epochs (or the full history), each
+  signal's mean is compared with its threshold. All three below: "stable". The newest epoch's value of any signal above
   `instability_factor` x its threshold: "unstable". Otherwise: hold.
 - Stable and outside the cooldown: batch x1.5. Unstable and outside the cooldown: batch x0.8 (roll back).
   After any change, `cooldown` epochs pass without another change. Bounds min..max batch, and the batch
@@ -22,6 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .config import DEFAULT_WINDOW
 from .thresholds import SIGNALS, Thresholds, derive_thresholds
 
 
@@ -44,7 +47,7 @@ class EpochSignals:
 @dataclass(frozen=True)
 class Decision:
     batch_size: int
-    decision: str  # grow | shrink | hold | cooldown | calibrate | bound
+    decision: str  # grow | shrink | hold | cooldown | calibrate | warmup | bound
 
 
 @dataclass(frozen=True)
@@ -112,9 +115,10 @@ class DebaScheduler(BatchScheduler):
 
     def __init__(self, initial_batch: int, bounds: Bounds, *, window: int | None, cooldown: int,
                  thresholds: Thresholds | None, calibration_epochs: int = 3, grow_factor: float = 1.5,
-                 shrink_factor: float = 0.8, instability_factor: float = 2.0):
+                 shrink_factor: float = 0.8, instability_factor: float = 2.0, min_history: int | None = None):
         super().__init__(initial_batch, bounds, cooldown)
         self.window = window
+        self.min_history = min_history if min_history is not None else (window or DEFAULT_WINDOW)
         self.thresholds = thresholds
         self.calibration_epochs = calibration_epochs
         self.grow_factor = grow_factor
@@ -130,6 +134,8 @@ class DebaScheduler(BatchScheduler):
             self.thresholds = derive_thresholds(self.history, source="own first epochs")
             self.history.clear()  # the calibration epochs defined "typical"; judge what comes after
             return Decision(self.batch_size, "calibrate")
+        if len(self.history) < self.min_history:
+            return Decision(self.batch_size, "warmup")
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
             return Decision(self.batch_size, "cooldown")
@@ -235,7 +241,7 @@ def build_scheduler(config, train_size: int, thresholds: Thresholds | None = Non
         return DebaScheduler(config.batch_size, bounds, window=config.window, cooldown=config.cooldown,
                              thresholds=thresholds, calibration_epochs=config.calibration_epochs,
                              grow_factor=config.grow_factor, shrink_factor=config.shrink_factor,
-                             instability_factor=config.instability_factor)
+                             instability_factor=config.instability_factor, min_history=config.min_history)
     if config.scheduler == "adabatch":
         return AdaBatchScheduler(config.batch_size, bounds, interval=config.adabatch_interval)
     if config.scheduler == "smith":

@@ -45,6 +45,7 @@ def test_variants_set_window_and_cooldown():
     cool = train_config(Run("digits", "resnet18", "deba", "cooldown-3", 0), config)
     assert (main.window, main.cooldown) == (15, 5)
     assert (full.window, full.cooldown) == (None, 5)
+    assert main.min_history == full.min_history == cool.min_history == 15  # all variants start together
     assert (cool.window, cool.cooldown) == (15, 3)
     assert main.target_acc == 0.8 and main.out == run_dir(Run("digits", "resnet18", "deba", "main", 0))
 

@@ -21,8 +21,17 @@ def signals(epoch, values, noise_scale=None):
     return EpochSignals(epoch=epoch, grad_norm=1.0, train_loss=1.0, noise_scale=noise_scale, **values)
 
 
-def deba(window=15, cooldown=0, initial=128, bounds=Bounds(16, 2048), thresholds=THRESHOLDS):
-    return DebaScheduler(initial, bounds, window=window, cooldown=cooldown, thresholds=thresholds)
+def deba(window=15, cooldown=0, initial=128, bounds=Bounds(16, 2048), thresholds=THRESHOLDS, min_history=1):
+    return DebaScheduler(initial, bounds, window=window, cooldown=cooldown, thresholds=thresholds,
+                         min_history=min_history)
+
+
+def test_deba_decides_nothing_until_its_window_is_full():
+    scheduler = deba(window=4, min_history=None)
+    decisions = [scheduler.decide(signals(epoch, SPIKE)).decision for epoch in range(1, 6)]
+    assert decisions[:3] == ["warmup"] * 3 and decisions[3] == "shrink"
+    full = deba(window=None, min_history=None)
+    assert [full.decide(signals(e, CALM)).decision for e in range(1, 16)].count("warmup") == 14
 
 
 def test_deba_grows_by_one_and_a_half_when_every_signal_is_calm():
@@ -74,7 +83,8 @@ def test_sliding_window_forgets_what_full_history_remembers():
 
 
 def test_deba_calibrates_on_its_own_first_epochs_without_a_thresholds_file():
-    scheduler = DebaScheduler(128, Bounds(16, 2048), window=15, cooldown=0, thresholds=None, calibration_epochs=3)
+    scheduler = DebaScheduler(128, Bounds(16, 2048), window=15, cooldown=0, thresholds=None, calibration_epochs=3,
+                              min_history=1)
     rows = [dict(grad_var=2.0, grad_norm_variation=None, loss_variation=None),
             dict(grad_var=4.0, grad_norm_variation=0.4, loss_variation=0.2),
             dict(grad_var=6.0, grad_norm_variation=0.2, loss_variation=0.4)]
@@ -131,11 +141,13 @@ signal_rows = st.fixed_dictionaries({"grad_var": signal_values, "grad_norm_varia
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(signal_rows, min_size=1, max_size=40), cooldown=st.integers(0, 6),
        window=st.none() | st.integers(2, 10), initial=st.integers(1, 4096),
-       lower=st.integers(1, 64), upper=st.integers(64, 3000), which=st.sampled_from(["deba", "gns", "adabatch"]))
-def test_batch_never_leaves_bounds_nor_changes_inside_cooldown(rows, cooldown, window, initial, lower, upper, which):
+       lower=st.integers(1, 64), upper=st.integers(64, 3000), which=st.sampled_from(["deba", "gns", "adabatch"]),
+       min_history=st.integers(1, 5))
+def test_batch_never_leaves_bounds_nor_changes_inside_cooldown(rows, cooldown, window, initial, lower, upper, which,
+                                                               min_history):
     bounds = Bounds(lower, upper)
     if which == "deba":
-        scheduler = deba(window=window, cooldown=cooldown, initial=initial, bounds=bounds)
+        scheduler = deba(window=window, cooldown=cooldown, initial=initial, bounds=bounds, min_history=min_history)
     elif which == "gns":
         scheduler = NoiseScaleScheduler(initial, bounds, cooldown=cooldown)
     else:

@@ -47,8 +47,8 @@ def test_a_finished_run_is_never_overwritten(tmp_path):
 
 
 def test_same_seed_gives_identical_epochs_apart_from_time(tmp_path):
-    a = train(small_config(tmp_path / "a", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0))
-    b = train(small_config(tmp_path / "b", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0))
+    a = train(small_config(tmp_path / "a", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0, window=2))
+    b = train(small_config(tmp_path / "b", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0, window=2))
     assert without_time(epoch_rows(tmp_path / "a" / "run")) == without_time(epoch_rows(tmp_path / "b" / "run"))
     assert a["final_test_acc"] == b["final_test_acc"]
 
@@ -62,6 +62,7 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path, refer
     run_cli(out, *RESUME_ARGS, "--resume")
     assert without_time(epoch_rows(out)) == without_time(epoch_rows(reference_run))
     resumed, reference = (json.loads((d / "summary.json").read_text()) for d in (out, reference_run))
+    assert len(set(reference["batch_size_trajectory"])) > 1  # the resume crosses batch-size changes
     for key in ("final_test_acc", "best_test_acc", "batch_size_trajectory", "status"):
         assert resumed[key] == reference[key]
 

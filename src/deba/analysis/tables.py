@@ -158,3 +158,19 @@ def render(name: str, tables: dict[str, str | Path], output: str | Path) -> Path
     frames = [pd.read_csv(tables[t], keep_default_na=True) for t in needed]
     frame = builder(*frames)
     return write_table(frame, output, **options)
+
+
+def headline_markdown(comparisons: pd.DataFrame) -> str:
+    """The README's headline table: DEBA against the fixed batch per cell, as GitHub Markdown."""
+    deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
+    frame = pd.DataFrame({
+        "dataset": deba["dataset"], "architecture": deba["arch"],
+        "fixed acc. (%)": (deba["acc_fixed"] * 100).map("{:.1f}".format),
+        "DEBA acc. (%)": (deba["acc_method"] * 100).map("{:.1f}".format),
+        "change, pts [95% CI]": [interval(*r) for r in deba[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
+        "speedup, % [95% CI]": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+        "Holm p (t-test)": deba["t_p_holm"].map(p_value),
+        "seed pairs": deba["n_pairs"].astype(int),
+    })
+    plain = frame.map(lambda cell: cell.replace("$-$", "\u2212").replace("$<$", "<") if isinstance(cell, str) else cell)
+    return plain.to_markdown(index=False, disable_numparse=True) + "\n"

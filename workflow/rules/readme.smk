@@ -1,0 +1,22 @@
+"""What the README shows from the default run: one figure as a small PNG and the headline table in Markdown.
+
+Both are committed (docs/), so the README shows results before anyone runs anything; the workflow
+regenerates them from whatever results it has.
+"""
+
+README_ASSETS = ["docs/figures/accuracy_time.png", "docs/headline.md"]
+
+
+rule readme_assets:
+    input:
+        unpack(lambda wildcards: layout.figure_sources("accuracy_time")),
+        comparisons=layout.source_path("comparisons"),
+    output:
+        figure=README_ASSETS[0],
+        table=README_ASSETS[1],
+    params:
+        code=module_digest("deba.analysis.figures", "deba.analysis.tables", "paperkit.style"),
+    log:
+        "results/logs/analysis/readme_assets.log",
+    script:
+        "../scripts/readme_assets.py"

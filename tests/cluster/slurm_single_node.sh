@@ -80,6 +80,10 @@ sinfo -h -o "%P %T %c" | grep -q idle || { echo "FAILED: the SLURM node did not 
 for copy in slurm local; do
     mkdir -p "$work/$copy/paper"
     cp -r "$repo/Snakefile" "$repo/workflow" "$repo/config" "$repo/profiles" "$work/$copy/"
+    # what the smells rules read: src/ (the self-scan) and the hand-labelled stage sample
+    ln -s "$repo/src" "$work/$copy/src"
+    mkdir -p "$work/$copy/tests/data"
+    ln -s "$repo/tests/data/smells" "$work/$copy/tests/data/smells"
     find "$repo/paper" -maxdepth 2 -name '*.tex' -o -maxdepth 2 -name '*.bib' | while read -r source; do
         target="$work/$copy/${source#"$repo/"}"
         mkdir -p "$(dirname "$target")"
@@ -94,7 +98,7 @@ echo "== the tiny workflow through profiles/slurm (one training job preempted on
     DEBA_TEST_PREEMPT_ONCE="$work/preempt-marker" snakemake --profile profiles/slurm --configfile config/tiny.yaml \
         --slurm-no-account --slurm-status-command squeue --default-resources slurm_partition=debug mem_mb=2000 \
         --set-resources train:gpu=0 train:mem_mb=2000 train:cpus_per_task=1 throughput:gpu=0 throughput:mem_mb=2000 \
-        throughput:cpus_per_task=1 --set-threads train=1 throughput=1 --jobs 4 --latency-wait 5 \
+        throughput:cpus_per_task=1 --set-threads train=1 throughput=1 --max-threads "$cpus" --jobs 4 --latency-wait 5 \
         --slurm-init-seconds-before-status-checks 2 > "$work/slurm.log" 2>&1
 ) || { echo "FAILED: the SLURM run failed"; tail -50 "$work/slurm.log"; exit 1; }
 [ -f "$work/preempt-marker" ] || { echo "FAILED: no job was preempted"; exit 1; }

@@ -29,6 +29,7 @@ include: "workflow/rules/tables.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/smells.smk"
 include: "workflow/rules/readme.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -36,6 +37,7 @@ rule all:
         DEBA_TARGETS,
         SMELLS_TARGETS,
         README_ASSETS,
+        "results/report.html",
         pdf_if_latex_available(),
     default_target: True
 

@@ -54,8 +54,9 @@ class _Deadline:
             raise RidiomTimeout()
 
     def __enter__(self):
+        # Not armed yet: an alarm raised inside __enter__ would escape the `with` statement. The caller
+        # arms it as the first statement of the block; an alarm before that is ignored and re-fires.
         self.previous = signal.signal(signal.SIGALRM, self._on_alarm)
-        self.armed = True
         signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.005)
         return self
 
@@ -93,6 +94,7 @@ def ridiom_findings(source: str, timeout_s: float) -> list[tuple[str, int, int]]
     found = set()
     with _Deadline(timeout_s) as deadline, contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
+        deadline.armed = True
         for detector in detectors:
             try:
                 pairs = detector(source)

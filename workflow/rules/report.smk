@@ -1,0 +1,22 @@
+"""results/report.html: Snakemake's self-contained HTML report of every figure, table, the config and the
+run statistics. Built by running `snakemake --report` on this same workflow once everything else exists,
+with the same config files (`--config KEY=VALUE` overrides are not passed on; run `snakemake --report FILE`
+by hand after such a run)."""
+
+import sys
+
+
+rule report:
+    input:
+        DEBA_TARGETS,
+        SMELLS_TARGETS,
+        README_ASSETS,
+    output:
+        "results/report.html",
+    params:
+        python=sys.executable,
+        configfiles=[str(path) for path in workflow.configfiles],
+    log:
+        "results/logs/report.log",
+    shell:
+        "{params.python:q} -m snakemake --report {output:q} --nolock --configfile {params.configfiles:q} > {log:q} 2>&1"

@@ -257,9 +257,6 @@ class EpochLoader:
                     images = torch.where(flips[start:start + batch_size].view(-1, 1, 1, 1), images.flip(3), images)
             yield self._normalize(images), split.labels[index]
 
-    def steps_per_epoch(self, batch_size: int) -> int:
-        return len(self.dataset.train) // batch_size
-
     def test_batches(self, batch_size: int = 1024):
         split = self.dataset.test
         for start in range(0, len(split), batch_size):

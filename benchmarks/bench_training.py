@@ -7,8 +7,9 @@
 3. scheduler and monitor overhead: `deba` vs `fixed` at the same batch size with no batch changes.
 4. throughput against batch size for every architecture at the `cpu` scale (`deba.throughput`).
 
-Each comparison alternates its two contenders over several rounds and reports medians, so a busy machine
-slows both alike. Run through `python -m benchmarks.run` (see README).
+Each comparison alternates its two contenders (swapping which goes first) over several rounds and reports
+the median of the per-round ratios with a 95% bootstrap interval, so a busy machine slows both alike and the
+reader sees how far the measurement can be trusted. Run through `python -m benchmarks.run` (see README).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import statistics
 import time
 
 import numpy as np
+import scipy.stats
 import torch
 import torch.nn.functional as F
 
@@ -33,13 +35,28 @@ def cifar_like(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return rng.integers(0, 256, size=(n, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, size=n)
 
 
-def _median_pair(first, second, rounds: int) -> tuple[float, float]:
-    """Alternate two timed callables; return the median seconds of each."""
+def _paired(first, second, rounds: int) -> dict:
+    """Time two callables in alternating order over `rounds` rounds.
+
+    Returns the median seconds of each, the median of the per-round ratios first/second (pairing cancels
+    slow drift in machine load), and a 95% bootstrap interval of that median ratio.
+    """
     times_a, times_b = [], []
-    for _ in range(rounds):
-        times_a.append(first())
-        times_b.append(second())
-    return statistics.median(times_a), statistics.median(times_b)
+    for round_index in range(rounds):
+        if round_index % 2 == 0:
+            seconds_a = first()
+            seconds_b = second()
+        else:
+            seconds_b = second()
+            seconds_a = first()
+        times_a.append(seconds_a)
+        times_b.append(seconds_b)
+    ratios = np.array(times_a) / np.array(times_b)
+    interval = scipy.stats.bootstrap((ratios,), np.median, confidence_level=0.95, method="percentile",
+                                     random_state=0).confidence_interval if rounds >= 3 else (np.nan, np.nan)
+    return {"first_s": statistics.median(times_a), "second_s": statistics.median(times_b),
+            "ratio": float(np.median(ratios)), "ratio_ci": [float(interval[0]), float(interval[1])],
+            "rounds": rounds}
 
 
 def bench_data(n: int = 10_000, rounds: int = 3) -> dict:
@@ -73,9 +90,10 @@ def bench_data(n: int = 10_000, rounds: int = 3) -> dict:
 
     run_reference()  # start the workers
     run_ours()  # first-touch page faults of the batch buffers
-    reference_s, ours_s = _median_pair(run_reference, run_ours, rounds)
-    return {"name": "data loader", "images": n, "torchvision_images_per_s": n / reference_s,
-            "ours_images_per_s": n / ours_s, "speedup": reference_s / ours_s, "goal": ">= 10x"}
+    timing = _paired(run_reference, run_ours, rounds)
+    return {"name": "data loader", "images": n, "torchvision_images_per_s": n / timing["first_s"],
+            "ours_images_per_s": n / timing["second_s"], "speedup": timing["ratio"],
+            "speedup_ci": timing["ratio_ci"], "rounds": rounds, "goal": ">= 10x"}
 
 
 def _small_trainer(scheduler: str, train_size: int, batch_size: int, **extra) -> Trainer:
@@ -118,9 +136,10 @@ def bench_trainer_overhead(train_size: int = 2048, batch_size: int = 128, rounds
 
     bare_loop()  # warm-up
     _trainer_epoch_seconds(trainer)
-    ours_s, bare_s = _median_pair(lambda: _trainer_epoch_seconds(trainer), bare_loop, rounds)
-    return {"name": "trainer overhead", "bare_loop_s": bare_s, "trainer_s": ours_s,
-            "slowdown": ours_s / bare_s - 1, "goal": "<= 3%"}
+    timing = _paired(lambda: _trainer_epoch_seconds(trainer), bare_loop, rounds)
+    return {"name": "trainer overhead", "bare_loop_s": timing["second_s"], "trainer_s": timing["first_s"],
+            "slowdown": timing["ratio"] - 1, "slowdown_ci": [r - 1 for r in timing["ratio_ci"]], "rounds": rounds,
+            "goal": "<= 3%"}
 
 
 def bench_monitor_overhead(train_size: int = 2048, batch_size: int = 128, rounds: int = 3) -> dict:
@@ -131,11 +150,11 @@ def bench_monitor_overhead(train_size: int = 2048, batch_size: int = 128, rounds
     deba.scheduler.cooldown_left = 10**9
     _trainer_epoch_seconds(fixed)
     _trainer_epoch_seconds(deba)
-    deba_s, fixed_s = _median_pair(lambda: _trainer_epoch_seconds(deba), lambda: _trainer_epoch_seconds(fixed),
-                                   rounds)
+    timing = _paired(lambda: _trainer_epoch_seconds(deba), lambda: _trainer_epoch_seconds(fixed), rounds)
     steps = train_size // batch_size
-    return {"name": "deba vs fixed", "fixed_step_s": fixed_s / steps, "deba_step_s": deba_s / steps,
-            "slowdown": deba_s / fixed_s - 1, "goal": "<= 2%"}
+    return {"name": "deba vs fixed", "fixed_step_s": timing["second_s"] / steps,
+            "deba_step_s": timing["first_s"] / steps, "slowdown": timing["ratio"] - 1,
+            "slowdown_ci": [r - 1 for r in timing["ratio_ci"]], "rounds": rounds, "goal": "<= 2%"}
 
 
 def bench_throughput(batch_sizes=(16, 32, 64, 128, 256, 512, 1024, 2048), timed_steps: int = 2) -> dict:

@@ -226,12 +226,13 @@ class EpochLoader:
                  dtype: torch.dtype = torch.float32):
         self.dataset = dataset
         self.seed = seed
-        self.augment = augment
         self.channels_last = channels_last
         self.dtype = dtype
-        device = dataset.train.images.device
-        self._mean = dataset.mean.view(1, 3, 1, 1).to(device, dtype)
-        self._std = dataset.std.view(1, 3, 1, 1).to(device, dtype)
+        self.crop_flip = CropFlip(dataset.train.images, flip=dataset.flip) if augment else None
+        # ((x / 255) - mean) / std as one multiply-add on the uint8 values
+        std = dataset.std.view(1, 3, 1, 1).to(dtype)
+        self._scale = (1 / (255 * std)).to(dataset.train.images.device)
+        self._shift = (-dataset.mean.view(1, 3, 1, 1).to(dtype) / std).to(dataset.train.images.device)
 
     def _epoch_generator(self, epoch: int) -> torch.Generator:
         # A CPU generator: the same stream on every device, so GPU runs see the CPU runs' sample order.
@@ -249,12 +250,12 @@ class EpochLoader:
         device = split.images.device
         order, offsets, flips = order.to(device), offsets.to(device), flips.to(device)
         for start in range(start_sample, n - batch_size + 1, batch_size):
-            index = order[start:start + batch_size]
-            images = split.images[index]
-            if self.augment:
-                images = random_crop(images, offsets[start:start + batch_size])
-                if self.dataset.flip:
-                    images = torch.where(flips[start:start + batch_size].view(-1, 1, 1, 1), images.flip(3), images)
+            batch = slice(start, start + batch_size)
+            index = order[batch]
+            if self.crop_flip is None:
+                images = split.images[index]
+            else:
+                images = self.crop_flip(index, offsets[batch], flips[batch])
             yield self._normalize(images), split.labels[index]
 
     def test_batches(self, batch_size: int = 1024):
@@ -263,18 +264,37 @@ class EpochLoader:
             yield self._normalize(split.images[start:start + batch_size]), split.labels[start:start + batch_size]
 
     def _normalize(self, images_uint8: torch.Tensor) -> torch.Tensor:
-        images = (images_uint8.to(self.dtype).div_(255) - self._mean) / self._std
+        images = images_uint8.to(self.dtype).mul_(self._scale).add_(self._shift)
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         return images
 
 
-def random_crop(images: torch.Tensor, offsets: torch.Tensor, padding: int = 4) -> torch.Tensor:
-    """Crop each zero-padded image at its own (dy, dx) offset in one gather: no per-image Python loop."""
-    batch, _, height, width = images.shape
-    padded = F.pad(images, (padding, padding, padding, padding))
-    rows = offsets[:, 0:1] + torch.arange(height, device=images.device)  # (B, H)
-    cols = offsets[:, 1:2] + torch.arange(width, device=images.device)  # (B, W)
-    batch_index = torch.arange(batch, device=images.device).view(batch, 1, 1)
-    cropped = padded.permute(0, 2, 3, 1)[batch_index, rows.unsqueeze(2), cols.unsqueeze(1)]  # (B, H, W, C)
-    return cropped.permute(0, 3, 1, 2)
+class CropFlip:
+    """Random crops of zero-padded images (optionally mirrored), gathered for a whole batch in one indexing.
+
+    Every possible crop of every image is a view into one padded copy of the split, and, when flips are on,
+    a mirrored padded copy: the mirror of the crop at (dy, dx) is the mirrored copy's crop at
+    (dy, 2 * padding - dx). A batch is then one gather over (copy, image, dy, dx) that moves whole image
+    rows, with no per-image loop and no per-pixel index arithmetic. The copies take 1.6x (3.1x with flips)
+    the split's uint8 memory: 470 MB for CIFAR's training set.
+    """
+
+    def __init__(self, images: torch.Tensor, padding: int = 4, flip: bool = True):
+        n, channels, height, width = images.shape
+        padded = F.pad(images, (padding,) * 4)
+        copies = torch.stack([padded, padded.flip(3)]) if flip else padded.unsqueeze(0)
+        padded_height, padded_width = height + 2 * padding, width + 2 * padding
+        image_stride = channels * padded_height * padded_width
+        self.windows = copies.as_strided(
+            size=(len(copies), n, 2 * padding + 1, 2 * padding + 1, channels, height, width),
+            stride=(n * image_stride, image_stride, padded_width, 1, padded_height * padded_width, padded_width, 1))
+        self.padding = padding
+        self.flip = flip
+
+    def __call__(self, index: torch.Tensor, offsets: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) uint8: image `index[i]` cropped at `offsets[i]` = (dy, dx), mirrored where `flips[i]`."""
+        dy, dx = offsets[:, 0], offsets[:, 1]
+        if not self.flip:
+            return self.windows[0][index, dy, dx]
+        return self.windows[flips.long(), index, dy, torch.where(flips, 2 * self.padding - dx, dx)]

@@ -10,7 +10,7 @@ import torch
 import torchvision
 from PIL import Image
 
-from deba.data import DataError, EpochLoader, load_dataset, random_crop
+from deba.data import CropFlip, DataError, EpochLoader, load_dataset
 
 
 def _md5(path):
@@ -146,14 +146,27 @@ def test_epoch_resumes_mid_way_and_drops_the_incomplete_batch():
     assert all(torch.equal(a[0], b[0]) for a, b in zip(batches[3:], tail)) and len(tail) == 2
 
 
-def test_random_crop_matches_a_per_image_reference():
+@pytest.mark.parametrize("flip", [True, False])
+def test_crop_flip_matches_a_per_image_reference(flip):
     images = torch.randint(0, 255, (6, 3, 32, 32), dtype=torch.uint8)
+    index = torch.tensor([5, 0, 3, 3, 1, 2])
     offsets = torch.tensor([[0, 0], [8, 8], [4, 4], [1, 7], [7, 2], [3, 0]])
-    cropped = random_crop(images, offsets)
+    flips = torch.tensor([True, False, True, False, True, True])
+    cropped = CropFlip(images, flip=flip)(index, offsets, flips)
     padded = torch.nn.functional.pad(images, (4, 4, 4, 4))
-    for i, (dy, dx) in enumerate(offsets.tolist()):
-        assert torch.equal(cropped[i], padded[i, :, dy:dy + 32, dx:dx + 32])
-    assert torch.equal(random_crop(images, torch.full((6, 2), 4)), images)
+    for i, ((dy, dx), image, mirrored) in enumerate(zip(offsets.tolist(), index.tolist(), flips.tolist())):
+        expected = padded[image, :, dy:dy + 32, dx:dx + 32]
+        assert torch.equal(cropped[i], expected.flip(2) if flip and mirrored else expected)
+    no_shift = CropFlip(images, flip=flip)(torch.arange(6), torch.full((6, 2), 4), torch.zeros(6, dtype=torch.bool))
+    assert torch.equal(no_shift, images)
+
+
+def test_batches_are_normalized_with_the_training_split_statistics():
+    dataset = load_dataset("synthetic")
+    loader = EpochLoader(dataset, seed=0, augment=False)
+    images, _ = next(loader.test_batches(batch_size=64))
+    expected = (dataset.test.images[:64].float() / 255 - dataset.mean.view(1, 3, 1, 1)) / dataset.std.view(1, 3, 1, 1)
+    assert torch.allclose(images, expected, atol=1e-5)
 
 
 def test_synthetic_is_deterministic_and_balanced():

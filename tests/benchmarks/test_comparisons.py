@@ -1,0 +1,43 @@
+"""The benchmark harness: paired rounds in alternating order, and the markdown table it writes."""
+
+import math
+
+from benchmarks.bench_training import _paired
+from benchmarks.run import markdown
+
+
+def test_paired_rounds_alternate_which_contender_goes_first_and_report_the_median_ratio():
+    calls = []
+    slow_then_fast = iter([3.0, 2.0, 2.0, 2.0, 2.0])
+
+    def first():
+        calls.append("first")
+        return next(slow_then_fast)
+
+    def second():
+        calls.append("second")
+        return 1.0
+
+    timing = _paired(first, second, rounds=5)
+    assert calls[:4] == ["first", "second", "second", "first"]
+    assert timing["ratio"] == 2.0 and timing["first_s"] == 2.0 and timing["second_s"] == 1.0
+    low, high = timing["ratio_ci"]
+    assert low <= 2.0 <= high <= 3.0
+
+
+def test_a_single_round_gives_no_interval():
+    timing = _paired(lambda: 2.0, lambda: 1.0, rounds=1)
+    assert timing["ratio"] == 2.0 and all(math.isnan(bound) for bound in timing["ratio_ci"])
+
+
+def test_markdown_names_the_machine_and_marks_goals():
+    results = {"environment": {"measured_at": "2026-01-01T00:00:00+00:00", "processor": "", "machine": "x86_64",
+                               "cpu_count": 2, "torch_threads": 2, "device": "cpu", "packages": {"torch": "2.14.1"}},
+               "comparisons": [{"name": "data loader (images/s)", "ours": "100", "reference": "10", "ratio": "10.0x",
+                                "goal": ">= 10x", "met": True},
+                               {"name": "trainer epoch, fixed (s)", "ours": "1.05", "reference": "1.00",
+                                "ratio": "+5.0%", "goal": "<= +3%", "met": False}]}
+    table = markdown(results)
+    assert "x86_64 (2 cores, 2 torch threads, device cpu), torch 2.14.1" in table
+    assert "| data loader (images/s) | 100 | 10 | 10.0x | >= 10x | yes |" in table
+    assert "| trainer epoch, fixed (s) | 1.05 | 1.00 | +5.0% | <= +3% | no |" in table

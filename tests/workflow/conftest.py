@@ -1,5 +1,6 @@
 """Workflow tests run in a scratch copy of the workflow, so they never touch the repository's results."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -41,3 +42,16 @@ def tiny_workflow(tmp_path_factory):
     workdir = copy_workflow(tmp_path_factory.mktemp("tiny"))
     result = snakemake(workdir, "--cores", "2", "--configfile", "config/tiny.yaml")
     return workdir, result
+
+
+@pytest.fixture(autouse=True)
+def restore_import_path():
+    """Parsing the workflow in this process (Snakemake's API) puts its src/ first on PYTHONPATH and sys.path
+    (common.smk); undo that so one test's scratch copy never decides what later tests import."""
+    saved_path, saved_pythonpath = list(sys.path), os.environ.get("PYTHONPATH")
+    yield
+    sys.path[:] = saved_path
+    if saved_pythonpath is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = saved_pythonpath

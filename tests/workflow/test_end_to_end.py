@@ -57,12 +57,3 @@ def test_figures_target_refuses_to_train_and_names_what_is_missing(tmp_path):
     assert "results/runs/synthetic/resnet18/fixed/main/seed0/summary.json" in output
     assert "snakemake --cores all" in output and "train" in output
 
-
-def test_workflow_lint_has_no_finding_but_the_deployment_one(tmp_path):
-    # The one lint we accept: rules name no conda environment or container, because the workflow runs in
-    # the environment `pip install -e .` made (README: Installation); every other lint is a defect.
-    workdir = copy_workflow(tmp_path / "lint")
-    result = snakemake(workdir, "--lint", *TINY, check=False)
-    output = result.stdout + result.stderr
-    titles = set(re.findall(r"^\s+\* (.+?):?$", output, re.M))
-    assert titles <= {"Specify a conda environment or container for each rule."}, output

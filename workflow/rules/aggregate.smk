@@ -29,5 +29,7 @@ rule aggregate:
         code=module_digest("deba.analysis.load", "deba.analysis.pipeline"),
     log:
         "results/logs/analysis/aggregate.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/analysis_aggregate.py"

@@ -8,6 +8,8 @@ rule thresholds:
         "results/characterization/{dataset}/{arch}/thresholds.json",
     log:
         "results/logs/characterization/{dataset}/{arch}/thresholds.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/derive_thresholds.py"
 
@@ -25,5 +27,7 @@ rule throughput:
     threads: 1
     resources:
         gpu=1 if HAS_GPU else 0,
+    conda:
+        DEBA_ENV
     script:
         "../scripts/measure_throughput.py"

@@ -5,6 +5,29 @@ Only pure-Python parts of the library are imported here (never torch), so parsin
 
 import os
 import shutil
+import sys
+
+# Jobs run this checkout's src/, whatever else their environment has installed (the conda environment of
+# `--sdm conda` holds only the dependencies; a venv may hold a non-editable install of another checkout).
+# Rules carry CODE_VERSION and module digests hashed from these files as params, so the code a job imports
+# must be the code that was hashed. PYTHONPATH reaches every job: `script:` jobs (their own Python
+# process), shell jobs, and SLURM jobs (which inherit the environment). Snakemake drops PYTHONPATH inside
+# conda environments unless told not to, so profiles/default sets conda-not-block-search-path-envvars.
+SRC_DIR = os.path.join(workflow.basedir, "src")
+if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != SRC_DIR:  # a job re-parsing this keeps one entry
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC_DIR, os.environ.get("PYTHONPATH")]))
+if SRC_DIR not in sys.path:
+    sys.path.insert(0, SRC_DIR)  # this process too: CODE_VERSION below hashes the files jobs will import
+
+
+# Declared so that executors which do not inherit this process's environment pass it on to their jobs.
+envvars:
+    "PYTHONPATH",
+
+
+# The conda environment each job gets with `snakemake --sdm conda` (README: The workflow); the path is
+# relative to workflow/rules/, the folder of every rule file.
+DEBA_ENV = "../envs/deba.yaml"
 
 from deba.config import ConfigError
 from deba.grid import Run, run_dir, training_settings, validate_grid

@@ -14,5 +14,7 @@ rule figure:
         code=module_digest("deba.analysis.figures", "deba.analysis.layout", "paperkit.style"),
     log:
         "results/logs/analysis/figure_{name}.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/analysis_figure.py"

@@ -26,5 +26,7 @@ rule paper_pdf:
         PAPER_PDF,
     log:
         "results/logs/analysis/paper.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/analysis_paper.py"

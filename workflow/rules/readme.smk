@@ -18,5 +18,7 @@ rule readme_assets:
         code=module_digest("deba.analysis.figures", "deba.analysis.tables", "paperkit.style"),
     log:
         "results/logs/analysis/readme_assets.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/readme_assets.py"

@@ -14,9 +14,13 @@ rule report:
     output:
         "results/report.html",
     params:
+        # The Python running this workflow, also under --sdm conda: it has Snakemake, while `python` on PATH
+        # outside an environment may be another interpreter.
         python=sys.executable,
         configfiles=[str(path) for path in workflow.configfiles],
     log:
         "results/logs/report.log",
+    conda:
+        DEBA_ENV
     shell:
         "{params.python:q} -m snakemake --report {output:q} --nolock --configfile {params.configfiles:q} > {log:q} 2>&1"

@@ -47,6 +47,8 @@ rule smells_corpus:
         else "",
     log:
         f"{SMELLS_DIR}/logs/corpus.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_corpus.py"
 
@@ -69,6 +71,8 @@ rule smells_scan:
     threads: 8
     log:
         f"{SMELLS_DIR}/logs/scan.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_scan.py"
 
@@ -90,6 +94,8 @@ rule smells_stages:
         code=module_digest("smells.stages", "smells.analysis", "paperkit.stats"),
     log:
         f"{SMELLS_DIR}/logs/stages.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_stages.py"
 
@@ -110,6 +116,8 @@ rule smells_statistics:
         code=module_digest("smells.analysis", "paperkit.stats"),
     log:
         f"{SMELLS_DIR}/logs/statistics.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_statistics.py"
 
@@ -126,6 +134,8 @@ rule smells_microbench:
     threads: 8
     log:
         "results/smells/logs/microbench.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_microbench.py"
 
@@ -140,6 +150,8 @@ rule smells_self_scan:
         code=SMELLS_SCAN_CODE,
     log:
         "results/smells/logs/self_scan.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_self_scan.py"
 
@@ -160,6 +172,8 @@ if SMELLS_HAS_RIDIOM:
             code=module_digest("smells.ridiom", "smells.detector"),
         log:
             f"{SMELLS_DIR}/logs/ridiom.log",
+        conda:
+            DEBA_ENV
         script:
             "../scripts/smells_ridiom.py"
 
@@ -180,6 +194,8 @@ if SMELLS_HAS_RUFF:
             code=module_digest("smells.ruffcheck"),
         log:
             f"{SMELLS_DIR}/logs/ruff.log",
+        conda:
+            DEBA_ENV
         script:
             "../scripts/smells_ruff.py"
 
@@ -201,6 +217,8 @@ rule smells_figures:
         code=module_digest("smells.figures", "paperkit.style"),
     log:
         f"{SMELLS_DIR}/logs/figures.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_figures.py"
 
@@ -233,5 +251,7 @@ rule smells_tables:
         code=module_digest("smells.report", "paperkit.latex"),
     log:
         f"{SMELLS_DIR}/logs/tables.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/smells_tables.py"

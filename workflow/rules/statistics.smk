@@ -21,5 +21,7 @@ rule statistics:
                                   "paperkit.stats"),
     log:
         "results/logs/analysis/statistics.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/analysis_statistics.py"

@@ -15,6 +15,8 @@ rule table:
         code=module_digest("deba.analysis.tables", "deba.analysis.layout", "paperkit.latex"),
     log:
         "results/logs/analysis/table_{name}.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/analysis_table.py"
 
@@ -30,6 +32,8 @@ rule macros:
                                   "deba.analysis.ablations", "paperkit.latex", "paperkit.stats"),
     log:
         "results/logs/analysis/macros.log",
+    conda:
+        DEBA_ENV
     script:
         "../scripts/analysis_macros.py"
 

@@ -19,5 +19,7 @@ rule train:
     threads: 1
     resources:
         gpu=1 if HAS_GPU else 0,
+    conda:
+        DEBA_ENV
     script:
         "../scripts/train_run.py"

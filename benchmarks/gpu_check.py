@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -80,7 +81,6 @@ def fixed_vs_deba(device: torch.device, epochs: int, train_size: int, scale: str
         trainer.dataset = Dataset(dataset.name, split, dataset.test, dataset.num_classes, True, dataset.mean, dataset.std)
         trainer.loader = EpochLoader(trainer.dataset, 0, channels_last=trainer.channels_last)
         trainer.scheduler.bounds = type(trainer.scheduler.bounds)(16, 2048)
-        import shutil
 
         shutil.rmtree(out, ignore_errors=True)
         summary = trainer.run()

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 from pathlib import Path
 
 import torch
+
+from paperkit.files import write_bytes_atomically
 
 log = logging.getLogger(__name__)
 KEEP = 2
@@ -24,15 +25,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 def save(directory: Path, state: dict, sequence: int) -> Path:
     """Write checkpoint number `sequence` (monotonic) and prune all but the newest `KEEP`."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -40,9 +32,9 @@ def save(directory: Path, state: dict, sequence: int) -> Path:
     torch.save(state, buffer)
     data = buffer.getvalue()
     path = directory / f"ckpt-{sequence:06d}.pt"
-    atomic_write_bytes(path, data)
+    write_bytes_atomically(path, data, durable=True)
     # the hash is written after the data: a checkpoint without its hash file is never trusted
-    atomic_write_bytes(path.with_suffix(".sha256"), (_sha256(data) + "\n").encode())
+    write_bytes_atomically(path.with_suffix(".sha256"), (_sha256(data) + "\n").encode())
     for old in sorted(directory.glob("ckpt-*.pt"))[:-KEEP]:
         old.unlink(missing_ok=True)
         old.with_suffix(".sha256").unlink(missing_ok=True)

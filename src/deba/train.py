@@ -16,7 +16,6 @@ import io
 import json
 import logging
 import math
-import os
 import signal
 import sys
 import time
@@ -27,8 +26,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from paperkit.files import write_text_atomically
+
 from . import checkpoint, provenance
-from .config import TrainConfig
+from .config import DEFAULT_TARGET_ACC, TrainConfig
 from .data import EpochLoader, load_dataset
 from .models import build_model, default_lr, is_cnn
 from .monitor import GradientMonitor
@@ -42,7 +43,6 @@ EPOCH_COLUMNS = ("epoch", "batch_size", "batch_cap", "lr", "steps", "train_loss"
                  "test_acc", "grad_var", "grad_norm", "grad_norm_variation", "loss_variation", "noise_scale",
                  "decision", "next_batch_size", "epoch_train_time_s", "train_time_s")
 TIME_COLUMNS = ("epoch_train_time_s", "train_time_s")
-DEFAULT_TARGET_ACC = {"digits": 0.9, "synthetic": 0.5, "cifar10": 0.9, "cifar100": 0.65}
 
 
 class Preempted(Exception):
@@ -146,7 +146,7 @@ class Trainer:
         if self.state.status == "running":
             self.state.status = "completed"
         summary = self._summary()
-        _atomic_write_text(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+        write_text_atomically(self.out / "summary.json", json.dumps(summary, indent=2) + "\n", durable=True)
         if not self.config.keep_checkpoints:
             checkpoint.remove_all(self.out / "checkpoints")
         return summary
@@ -284,12 +284,12 @@ class Trainer:
         writer.writeheader()
         for row in self.state.rows:
             writer.writerow({k: ("" if row[k] is None else row[k]) for k in EPOCH_COLUMNS})
-        _atomic_write_text(self.out / "epochs.csv", buffer.getvalue())
+        write_text_atomically(self.out / "epochs.csv", buffer.getvalue(), durable=True)
 
     def _write_config(self) -> None:
         threads = torch.get_num_threads()
         document = {"config": self.config.to_dict(), "provenance": provenance.collect(str(self.device), threads)}
-        _atomic_write_text(self.out / "config.json", json.dumps(document, indent=2) + "\n")
+        write_text_atomically(self.out / "config.json", json.dumps(document, indent=2) + "\n", durable=True)
 
     def _summary(self) -> dict:
         config, rows = self.config, self.state.rows
@@ -390,10 +390,6 @@ class ProgressBar:
 
 # Settings that may differ between the interrupted run and its resumption without changing results.
 RESUMABLE_CHANGES = {"device", "threads", "keep_checkpoints", "out", "data_root"}
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    checkpoint.atomic_write_bytes(path, text.encode())
 
 
 def train(config: TrainConfig, resume: bool = False) -> dict:

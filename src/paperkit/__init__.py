@@ -3,4 +3,5 @@
 - `paperkit.stats`: bootstrap intervals, paired comparisons, Holm, Cliff's delta, Spearman (scipy.stats).
 - `paperkit.style`: one matplotlib style, column/text widths, colour-blind palette, byte-stable saving.
 - `paperkit.latex`: escaping, booktabs tables from pandas, number formatting, `\\newcommand` macro files.
+- `paperkit.files`: atomic output files (also used by deba's checkpoints and run results).
 """

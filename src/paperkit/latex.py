@@ -7,13 +7,13 @@ half-written table. Tables need `booktabs` and, with `siunitx=True`, `siunitx` i
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+
+from .files import write_text_atomically
 
 _ESCAPES = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -60,21 +60,6 @@ def macro_name(*parts: object) -> str:
     return "".join(words)
 
 
-def _atomic_write(path: str | Path, text: str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are for everyone to read
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def write_macros(mapping: Mapping[str, object], path: str | Path, *, header: str = "") -> Path:
     """Write `\\newcommand{\\Name}{value}` lines, sorted by name, atomically.
 
@@ -98,7 +83,7 @@ def write_macros(mapping: Mapping[str, object], path: str | Path, *, header: str
         else:
             text = str(value)
         lines.append(f"\\newcommand{{\\{name}}}{{{text}}}")
-    return _atomic_write(path, "\n".join(lines) + "\n")
+    return write_text_atomically(path, "\n".join(lines) + "\n")
 
 
 def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str, column_format: str | None = None,
@@ -144,4 +129,4 @@ def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str,
     if note:
         end = "\\end{table*}" if wide else "\\end{table}"
         body = body.replace(end, f"\\par\\footnotesize {note}\n{end}")
-    return _atomic_write(path, "% Generated file: do not edit.\n" + body)
+    return write_text_atomically(path, "% Generated file: do not edit.\n" + body)

@@ -10,10 +10,10 @@ is slow to import and would pick an interactive backend. `figure()` selects Agg 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from .files import atomic_output
 
 # Two-column article with 0.75 in margins on US letter: text 7.0 in wide, columns 3.375 in (0.25 in gap).
 COLUMN_WIDTH_IN = 3.375
@@ -87,18 +87,12 @@ def save_figure(fig: Any, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fmt = "png" if path.suffix.lower() == ".png" else "pdf"
     metadata = ({"CreationDate": None, "ModDate": None, "Producer": "paperkit", "Creator": "paperkit"}
                 if fmt == "pdf" else {"Software": "paperkit"})
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{fmt}")
-    os.close(handle)
     try:
-        fig.savefig(tmp, format=fmt, metadata=metadata)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are for everyone to read
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, format=fmt, metadata=metadata)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         plt.close(fig)
     return path

@@ -6,7 +6,6 @@ import sys
 
 import pytest
 
-from deba.analysis import layout
 from paperkit.rules import log_to, module_digest
 
 

@@ -1,7 +1,6 @@
 """Shared helpers for the training tests: small runs on synthetic data, in-process or as a subprocess."""
 
 import csv
-import os
 import subprocess
 import sys
 import time

@@ -10,7 +10,6 @@ the workflow imports this while parsing, so it must stay as cheap as Snakemake i
 
 from __future__ import annotations
 
-from pathlib import Path
 
 AGGREGATE_DIR = "results/aggregate"
 STATS_DIR = "results/stats"

@@ -2,6 +2,7 @@
 
     snakemake --cores all                      everything the config asks for, to paper/main.pdf
     snakemake --cores all figures              figures and tables from cached results; never trains
+    snakemake --cores all cost                 the grid's device-hours from throughput profiles; never trains
     snakemake --profile profiles/slurm --configfile config/paper.yaml     the full grid on SLURM
 """
 
@@ -30,6 +31,7 @@ include: "workflow/rules/paper.smk"
 include: "workflow/rules/smells.smk"
 include: "workflow/rules/readme.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/cost.smk"
 
 
 rule all:
@@ -37,6 +39,7 @@ rule all:
         DEBA_TARGETS,
         SMELLS_TARGETS,
         README_ASSETS,
+        COST_TARGETS,
         "results/report.html",
         pdf_if_latex_available(),
     default_target: True
@@ -53,3 +56,9 @@ rule figures:
 rule paper:
     input:
         PAPER_PDF,
+
+
+rule cost:
+    """The grid's device-hours from the throughput profiles alone (results/cost/estimate.md); never trains."""
+    input:
+        **COST_ESTIMATE,

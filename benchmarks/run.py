@@ -1,6 +1,7 @@
 """Run every benchmark and write `benchmarks/results/benchmarks.json` and `benchmarks/results/benchmarks.md`.
 
-    python -m benchmarks.run            # everything (about 10 minutes on 2 CPU cores)
+    python -m benchmarks.run            # everything (about 10 minutes on 2 CPU cores, plus about 7 of
+                                        # mostly waiting for the workflow timings; `--skip workflow` omits them)
     python -m benchmarks.run --quick    # smaller sizes, for a smoke test
 
 The JSON carries the device, thread count and package versions; the markdown table is what the README
@@ -64,7 +65,8 @@ def markdown(results: dict) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["data", "trainer", "monitor", "throughput", "smells"])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["data", "trainer", "monitor", "throughput", "smells", "workflow"])
     args = parser.parse_args(argv)
     from . import bench_training as training
 
@@ -111,6 +113,12 @@ def main(argv=None) -> None:
                        check=True, stdout=subprocess.DEVNULL)
         speed = (RESULTS / "smells_speed.md").read_text().split("\n\n", 1)[1]
         results.setdefault("extra_tables", []).append("Smells detector speed (`benchmarks/smells_speed.py`): " + speed)
+    if "workflow" not in args.skip:
+        # Snakemake's overhead with every output present; its subprocesses mostly wait (see workflow_timing)
+        from . import workflow_timing
+
+        results["workflow"] = workflow_timing.run(quick=args.quick)
+        results.setdefault("extra_tables", []).append(workflow_timing.markdown(results["workflow"]))
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else ""
     (RESULTS / f"benchmarks{suffix}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")

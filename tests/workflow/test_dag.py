@@ -37,8 +37,14 @@ def test_the_default_config_covers_every_stage(workdir):
     jobs = jobs_by_rule(workdir, "config/config.yaml")
     assert jobs["train"] == 3 * 3 * 2 + 3 * 2 + 3 * 2  # 3 archs x 3 seeds x (fixed, deba); ablations; comparators
     assert jobs["thresholds"] == jobs["throughput"] == 3
-    for later in ("aggregate", "statistics", "figure", "table", "macros"):
+    for later in ("aggregate", "statistics", "figure", "table", "macros", "cost_estimate", "cost_validation"):
         assert jobs[later] >= 1, later
+
+
+@pytest.mark.parametrize("configfile, cells", [("config/config.yaml", 3), ("config/paper.yaml", 12)])
+def test_the_cost_target_measures_throughput_and_prices_the_grid_without_training(workdir, configfile, cells):
+    jobs = jobs_by_rule(workdir, configfile, targets=("cost",))
+    assert jobs == {"throughput": cells, "cost_estimate": 1, "cost": 1}
 
 
 @pytest.mark.parametrize("override, message", [

@@ -1,0 +1,49 @@
+"""What the grid costs, before anyone trains it: device-hours per architecture from the measured throughput
+profiles (`snakemake --cores all cost` builds only this), and the cost model checked against the measured
+training time of the fixed-batch runs once they exist (built by `rule all`). See src/deba/cost.py."""
+
+from deba.analysis import layout
+
+COST_ESTIMATE = {"table": "results/cost/estimate.csv", "markdown": "results/cost/estimate.md"}
+COST_VALIDATION = {"table": "results/cost/validation.csv", "markdown": "results/cost/validation.md"}
+COST_TARGETS = [*COST_ESTIMATE.values(), *COST_VALIDATION.values()]
+
+# The config keys that decide which runs exist and what each costs: a change reruns the estimate.
+COST_SETTINGS = {**training_settings(config),
+                 **{key: config.get(key) for key in ("datasets", "architectures", "seeds", "ablations", "comparators")}}
+COST_CODE = module_digest("deba.cost", "deba.grid", "deba.config", "deba.analysis.hardware", "deba.analysis.load")
+
+
+rule cost_estimate:
+    input:
+        [throughput_file(dataset, arch) for dataset, arch in cells()],
+    output:
+        **COST_ESTIMATE,
+    params:
+        cells=cells(),
+        settings=COST_SETTINGS,
+        configfiles=[str(path) for path in workflow.configfiles],
+        code=COST_CODE,
+    log:
+        "results/logs/cost/estimate.log",
+    conda:
+        DEBA_ENV
+    script:
+        "../scripts/cost_estimate.py"
+
+
+rule cost_validation:
+    input:
+        runs=layout.source_path("runs"),
+        throughput=layout.source_path("throughput"),
+    output:
+        **COST_VALIDATION,
+    params:
+        settings=COST_SETTINGS,
+        code=COST_CODE,
+    log:
+        "results/logs/cost/validation.log",
+    conda:
+        DEBA_ENV
+    script:
+        "../scripts/cost_validation.py"

@@ -174,3 +174,10 @@ def _monitor_step_seconds(trainer: Trainer, batch_size: int, calls: int = 200) -
         times.append(time.perf_counter() - started)
     monitor.end_epoch()  # discard what these calls accumulated
     return statistics.median(times)
+
+
+def bench_throughput(batch_sizes=(16, 32, 64, 128, 256, 512, 1024, 2048), timed_steps: int = 2) -> dict:
+    rows = []
+    for arch in ARCHITECTURES:
+        rows += measure(arch, "cpu", list(batch_sizes), torch.device("cpu"), timed_steps=timed_steps)
+    return {"name": "throughput vs batch size (cpu scale)", "rows": rows}

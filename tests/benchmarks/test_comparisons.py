@@ -41,3 +41,12 @@ def test_markdown_names_the_machine_and_marks_goals():
     assert "x86_64 (2 cores, 2 torch threads, device cpu), torch 2.14.1" in table
     assert "| data loader (images/s) | 100 | 10 | 10.0x | >= 10x | yes |" in table
     assert "| trainer epoch, fixed (s) | 1.05 | 1.00 | +5.0% | <= +3% | no |" in table
+
+
+def test_throughput_benchmark_profiles_every_architecture():
+    from benchmarks.bench_training import bench_throughput
+    from deba.config import ARCHITECTURES
+
+    rows = bench_throughput(batch_sizes=(4,), timed_steps=1)["rows"]
+    assert [row["arch"] for row in rows] == list(ARCHITECTURES)
+    assert all(row["batch_size"] == 4 and row["images_per_s"] > 0 for row in rows)

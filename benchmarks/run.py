@@ -66,7 +66,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["data", "trainer", "monitor", "throughput", "smells", "workflow"])
+                        choices=["data", "trainer", "monitor", "throughput", "compile", "smells", "workflow"])
     args = parser.parse_args(argv)
     from . import bench_training as training
 
@@ -103,6 +103,16 @@ def main(argv=None) -> None:
     if "throughput" not in args.skip:
         sizes = (16, 64, 256) if args.quick else (16, 32, 64, 128, 256, 512, 1024, 2048)
         results["throughput"] = training.bench_throughput(batch_sizes=sizes, timed_steps=1 if args.quick else 2)
+    if "compile" not in args.skip:
+        import torch
+
+        from . import bench_compile
+
+        sizes, steps = ([16, 24], 1) if args.quick else ([128, 192, 288], 5)
+        results["compile"] = bench_compile.compile_modes(torch.device("cpu"), sizes, steps, "cpu")
+        results.setdefault("extra_tables", []).append(
+            "torch.compile while the batch size changes (`benchmarks/bench_compile.py`), `cpu` scale on this CPU. "
+            + bench_compile.markdown(results["compile"], steps))
     if "smells" not in args.skip:
         # the smells detector beside RIdiom and ruff: its own script, which writes smells_speed.{json,md}
         import subprocess

@@ -24,10 +24,16 @@ fi
 
 host="$(hostname -s)"
 work="$(mktemp -d /tmp/deba-slurm.XXXXXX)"
+conf=/etc/slurm/slurm.conf
+[ -f "$conf" ] && cp -p "$conf" "$work/slurm.conf.before"
 cleanup() {
     for pidfile in /run/slurmd.pid /run/slurmctld.pid; do
         [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
     done
+    # Put back the machine's own slurm.conf (or none): a conf naming a controller that is no longer running
+    # makes every later SLURM client call, and so every snakemake start (the SLURM executor plugin asks
+    # scontrol when it loads), wait for a time-out.
+    if [ -f "$work/slurm.conf.before" ]; then cp -p "$work/slurm.conf.before" "$conf"; else rm -f "$conf"; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -44,7 +50,7 @@ munge -n | unmunge >/dev/null
 cpus="$(nproc)"
 memory_mb="$(awk '/MemTotal/ {print int($2 / 1024 * 0.8)}' /proc/meminfo)"
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
-cat > /etc/slurm/slurm.conf <<EOF
+cat > "$conf" <<EOF
 ClusterName=deba-test
 SlurmctldHost=$host
 AuthType=auth/munge

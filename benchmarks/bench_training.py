@@ -107,8 +107,22 @@ def _small_trainer(scheduler: str, train_size: int, batch_size: int, **extra) ->
     return trainer
 
 
-def _trainer_epoch_seconds(trainer: Trainer) -> float:
+def _weights_resetter(models_and_optimizers, initial: dict):
+    """A function that puts every model back to the `initial` weights and clears its optimizer's momentum.
+
+    Called before every timed epoch, so the contenders always compute on identical numbers: left to train,
+    two models drift apart, and one drifting into slower arithmetic (denormal floats on a CPU, for one) was
+    timed as overhead, differently in every run of the benchmark."""
+    def reset():
+        for model, optimizer in models_and_optimizers:
+            model.load_state_dict(initial)
+            optimizer.state.clear()
+    return reset
+
+
+def _trainer_epoch_seconds(trainer: Trainer, reset=lambda: None) -> float:
     """Training seconds of one epoch as the trainer itself records them (steps and monitor, no evaluation)."""
+    reset()
     trainer.state.rows.clear()
     trainer.state.epoch, trainer.state.sample_offset, trainer.state.status = 1, 0, "running"
     trainer.evaluate = lambda: (0.0, 0.0)  # evaluation is excluded from training time anyway
@@ -122,11 +136,14 @@ def bench_trainer_overhead(train_size: int = 512, batch_size: int = 128, rounds:
     """Short epochs (4 steps) over many alternating rounds: pairing at about a second cancels the load drift
     of a shared machine, and the trainer's per-epoch work weighs more than in a real epoch (conservative)."""
     trainer = _small_trainer("fixed", train_size, batch_size)
-    torch.manual_seed(0)
     model = build_model("resnet18", 10, "cpu")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    initial = {key: value.clone() for key, value in trainer.model.state_dict().items()}
+    reset_trainer = _weights_resetter([(trainer.model, trainer.optimizer)], initial)
+    reset_bare = _weights_resetter([(model, optimizer)], initial)
 
-    def bare_loop():  # the 20-line reference: same batches, model size and optimizer
+    def bare_loop():  # the 20-line reference: same batches, weights, model size and optimizer
+        reset_bare()
         model.train()
         started = time.perf_counter()
         for images, labels in trainer.loader.train_batches(epoch=1, batch_size=batch_size):
@@ -137,8 +154,8 @@ def bench_trainer_overhead(train_size: int = 512, batch_size: int = 128, rounds:
         return time.perf_counter() - started
 
     bare_loop()  # warm-up
-    _trainer_epoch_seconds(trainer)
-    timing = _paired(lambda: _trainer_epoch_seconds(trainer), bare_loop, rounds)
+    _trainer_epoch_seconds(trainer, reset_trainer)
+    timing = _paired(lambda: _trainer_epoch_seconds(trainer, reset_trainer), bare_loop, rounds)
     return {"name": "trainer overhead", "bare_loop_s": timing["second_s"], "trainer_s": timing["first_s"],
             "slowdown": timing["ratio"] - 1, "slowdown_ci": [r - 1 for r in timing["ratio_ci"]], "rounds": rounds,
             "goal": "<= 3%"}
@@ -152,9 +169,13 @@ def bench_monitor_overhead(train_size: int = 512, batch_size: int = 128, rounds:
     # DEBA decides after every epoch as usual, but a cooldown that never ends keeps the batch size fixed
     deba.scheduler.thresholds = Thresholds(1.0, 1.0, 1.0)
     deba.scheduler.cooldown_left = 10**9
-    _trainer_epoch_seconds(fixed)
-    _trainer_epoch_seconds(deba)
-    timing = _paired(lambda: _trainer_epoch_seconds(deba), lambda: _trainer_epoch_seconds(fixed), rounds)
+    initial = {key: value.clone() for key, value in fixed.model.state_dict().items()}
+    reset_fixed = _weights_resetter([(fixed.model, fixed.optimizer)], initial)
+    reset_deba = _weights_resetter([(deba.model, deba.optimizer)], initial)
+    _trainer_epoch_seconds(fixed, reset_fixed)
+    _trainer_epoch_seconds(deba, reset_deba)
+    timing = _paired(lambda: _trainer_epoch_seconds(deba, reset_deba), lambda: _trainer_epoch_seconds(fixed, reset_fixed),
+                     rounds)
     steps = train_size // batch_size
     monitor_s = _monitor_step_seconds(fixed, batch_size)
     return {"name": "deba vs fixed", "fixed_step_s": timing["second_s"] / steps,

@@ -1,7 +1,6 @@
 """Run every benchmark and write `benchmarks/results/benchmarks.json` and `benchmarks/results/benchmarks.md`.
 
-    python -m benchmarks.run            # everything (about 10 minutes on 2 CPU cores, plus about 7 of
-                                        # mostly waiting for the workflow timings; `--skip workflow` omits them)
+    python -m benchmarks.run            # everything (about 15 minutes on 2 CPU cores; `--skip NAME ...` omits some)
     python -m benchmarks.run --quick    # smaller sizes, for a smoke test
 
 The JSON carries the device, thread count and package versions; the markdown table is what the README

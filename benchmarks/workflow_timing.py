@@ -133,7 +133,7 @@ def markdown(results: dict) -> str:
     lines = [f"Workflow overhead with every output present (`benchmarks/workflow_timing.py`; median of "
              f"{results['repeats']}; wall / CPU seconds; start-up floor, `snakemake --version`: "
              f"{startup['wall_s']:.1f} / {startup['cpu_s']:.1f} s, of which every command waits "
-             f"{startup['wall_s'] - startup['cpu_s']:.1f} s without using the CPU; see the script's docstring):", "",
+             f"{max(0.0, startup['wall_s'] - startup['cpu_s']):.1f} s without using the CPU; see the script's docstring):", "",
              "| grid | jobs | `snakemake -n` | no-op `snakemake --cores all` |", "|---|---|---|---|"]
     for row in results["grids"]:
         lines.append(f"| {row['grid']} | {row['jobs']} | {row['dry_run_s']:.1f} / {row['dry_run_cpu_s']:.1f} | "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import importlib.util
 import io
 import signal
@@ -41,6 +42,8 @@ class _Deadline:
 
     RIdiom wraps its detectors in bare ``except:`` clauses that swallow any exception, so one alarm is not
     enough: after the deadline the timer re-fires every few milliseconds until the exception escapes to us.
+    Garbage collection is off meanwhile: a gc callback (hypothesis registers one) running when the alarm
+    fires would lose the timeout as an "unraisable" exception, or raise it inside whatever hook reports that.
     """
 
     def __init__(self, seconds: float):
@@ -56,6 +59,8 @@ class _Deadline:
     def __enter__(self):
         # Not armed yet: an alarm raised inside __enter__ would escape the `with` statement. The caller
         # arms it as the first statement of the block; an alarm before that is ignored and re-fires.
+        self.gc_was_enabled = gc.isenabled()
+        gc.disable()
         self.previous = signal.signal(signal.SIGALRM, self._on_alarm)
         signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.005)
         return self
@@ -64,6 +69,8 @@ class _Deadline:
         self.armed = False  # first: an alarm arriving from here on is ignored
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, self.previous)
+        if self.gc_was_enabled:
+            gc.enable()
         return isinstance(exc[1], RidiomTimeout)
 
 

@@ -58,7 +58,9 @@ def _dry_run(tmp_path, extra_config=""):
     snakefile = tmp_path / "Snakefile"
     config = tmp_path / "config.yaml"
     config.write_text("smells:\n  corpus:\n    source: installed\n" + extra_config)
-    snakefile.write_text(f'configfile: "{config}"\ninclude: "{ROOT}/workflow/rules/smells.smk"\n'
+    # DEBA_ENV: the conda environment every rule file names, defined for them by common.smk
+    snakefile.write_text(f'configfile: "{config}"\nDEBA_ENV = "../envs/deba.yaml"\n'
+                         f'include: "{ROOT}/workflow/rules/smells.smk"\n'
                          "rule all:\n    input: SMELLS_TARGETS\n")
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(ROOT), "-n", "--nolock", "--quiet",

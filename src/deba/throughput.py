@@ -13,7 +13,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .models import build_model, is_cnn
+from .models import build_model, build_optimizer, is_cnn
 from .monitor import GradientMonitor
 
 COLUMNS = ("arch", "scale", "device", "batch_size", "images_per_s", "step_time_s")
@@ -30,7 +30,7 @@ def measure(arch: str, scale: str, batch_sizes: list[int], device: torch.device,
         model = model.to(memory_format=torch.channels_last)
     model.train()
     monitor = GradientMonitor(model)
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
+    optimizer = build_optimizer(model, lr=1e-3)
     rows = []
     for batch_size in sorted(batch_sizes):
         images = torch.randn(batch_size, 3, 32, 32, device=device)

@@ -31,7 +31,7 @@ from paperkit.files import write_text_atomically
 from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
 from .data import EpochLoader, load_dataset
-from .models import build_model, default_lr, is_cnn
+from .models import build_model, build_optimizer, default_lr, is_cnn
 from .monitor import GradientMonitor
 from .schedulers import BatchScheduler, EpochSignals, build_scheduler
 from .thresholds import Thresholds
@@ -104,8 +104,8 @@ class Trainer:
         self.model = model
         self.monitor = GradientMonitor(model, ema=config.gns_ema)
         self.step_model = torch.compile(model) if config.compile == "on" else model
-        self.optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate(config, 1, config.batch_size),
-                                         momentum=config.momentum, weight_decay=config.weight_decay)
+        self.optimizer = build_optimizer(model, learning_rate(config, 1, config.batch_size), config.momentum,
+                                         config.weight_decay)
         self.scheduler: BatchScheduler = build_scheduler(config, len(self.dataset.train), self.thresholds)
         self.loader = EpochLoader(self.dataset, config.seed, channels_last=self.channels_last)
         self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.on_gpu else nullcontext())
@@ -211,8 +211,7 @@ class Trainer:
     def _half_batch_backward(self, images, labels):
         """Two half-size backward passes whose halved sum is the full-batch gradient, for the noise scale."""
         half = len(labels) // 2
-        losses, correct, sq_norms = [], 0, []
-        saved = None
+        losses, correct, first_half = [], 0, None
         for part in (slice(0, half), slice(half, 2 * half)):
             with self.autocast:
                 logits = self.step_model(images[part])
@@ -220,13 +219,13 @@ class Trainer:
             (0.5 * loss).backward()
             correct = correct + (logits.argmax(1) == labels[part]).sum()
             losses.append(loss.detach())
-            if saved is None:
-                saved = self.monitor.flat_grad.clone()  # half of the first half-batch's gradient
-                sq_norms.append(4 * saved.square().sum())
-            else:
-                sq_norms.append(4 * (self.monitor.flat_grad - saved).square().sum())
-        sq_full = self.monitor.flat_grad.square().sum()
-        self.monitor.observe_half_batches((sq_norms[0] + sq_norms[1]) / 2, sq_full, 2 * half)
+            if first_half is None:
+                first_half = self.monitor.gather().clone()  # half of the first half-batch's gradient
+        full = self.monitor.gather()  # the second backward added its half: the full-batch gradient
+        second_half = full - first_half
+        # each half-batch's own gradient is twice its share of the sum, so its squared norm is 4x
+        sq_norm_halves = 2 * (first_half.square().sum() + second_half.square().sum())
+        self.monitor.observe_half_batches(sq_norm_halves, full.square().sum(), 2 * half)
         return (losses[0] + losses[1]) / 2, correct
 
     def _handle_out_of_memory(self, batch_size: int) -> int:

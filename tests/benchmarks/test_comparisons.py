@@ -2,7 +2,9 @@
 
 import math
 
-from benchmarks.bench_training import _paired
+import pytest
+
+from benchmarks.bench_training import _paired, _paired_blocks
 from benchmarks.run import markdown
 
 
@@ -28,6 +30,24 @@ def test_paired_rounds_alternate_which_contender_goes_first_and_report_the_media
 def test_a_single_round_gives_no_interval():
     timing = _paired(lambda: 2.0, lambda: 1.0, rounds=1)
     assert timing["ratio"] == 2.0 and all(math.isnan(bound) for bound in timing["ratio_ci"])
+
+
+def test_blocks_build_fresh_contenders_and_their_interval_covers_the_spread_between_blocks():
+    block_ratios = iter([1.00, 1.04, 1.02, 1.06, 1.01])
+    built = []
+
+    def build():
+        ratio = next(block_ratios)
+        built.append(ratio)
+        return (lambda: ratio), (lambda: 1.0)
+
+    timing = _paired_blocks(build, blocks=5, rounds=3)
+    assert built == [1.00, 1.04, 1.02, 1.06, 1.01]
+    assert timing["block_ratios"] == built and timing["ratio"] == 1.02
+    low, high = timing["ratio_ci"]
+    # every round of a block agrees, so a within-block interval would be a point; resampling blocks is not
+    assert low < 1.02 < high and low >= 1.00 and high <= 1.06
+    assert timing["first_s"] == pytest.approx(1.02) and timing["second_s"] == 1.0
 
 
 def test_markdown_names_the_machine_and_marks_goals():

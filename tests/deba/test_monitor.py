@@ -27,11 +27,37 @@ def _step(model, monitor, seed: int, batch_size: int = 8) -> tuple[torch.Tensor,
     return loss.detach(), gradient
 
 
-def test_gradients_land_in_the_flat_buffer():
+def test_the_steps_gradient_is_gathered_into_the_flat_buffer():
     model = _model()
     monitor = GradientMonitor(model)
     _, gradient = _step(model, monitor, seed=1)
     assert gradient.abs().sum() > 0 and torch.equal(monitor.flat_grad, gradient)
+
+
+def test_channels_last_weights_give_the_same_signals_and_unused_parameters_count_as_zero():
+    def conv_model():
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+
+    images, labels = torch.randn(5, 3, 8, 8), torch.tensor([0, 1, 2, 0, 1])
+    signals = []
+    for memory_format in (torch.contiguous_format, torch.channels_last):
+        model = conv_model().to(memory_format=memory_format)
+        unused = nn.Parameter(torch.ones(7))  # never in the graph: its gradient stays None
+        model.register_parameter("unused", unused)
+        monitor = GradientMonitor(model)
+        monitor.zero_grad()
+        loss = F.cross_entropy(model(images.contiguous(memory_format=memory_format)), labels)
+        loss.backward()
+        assert unused.grad is None
+        monitor.observe_step(loss, torch.tensor(0), 5)
+        offset = sum(q.numel() for q in monitor.parameters[:[q is unused for q in monitor.parameters].index(True)])
+        assert torch.count_nonzero(monitor.flat_grad[offset:offset + 7]) == 0
+        signals.append(monitor.end_epoch())
+    assert model[0].weight.grad.is_contiguous(memory_format=torch.channels_last)
+    assert not model[0].weight.grad.is_contiguous()
+    assert signals[1]["grad_var"] == pytest.approx(signals[0]["grad_var"], rel=1e-5)
+    assert signals[1]["grad_norm"] == pytest.approx(signals[0]["grad_norm"], rel=1e-5)
 
 
 def test_epoch_signals_are_means_over_steps_of_variance_norm_and_loss():

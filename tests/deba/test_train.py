@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from deba.config import ARCHITECTURES, TrainConfig
-from deba.models import build_model
+from deba.models import build_model, build_optimizer
+from deba.monitor import GradientMonitor
 from deba.train import EPOCH_COLUMNS, EXIT_PREEMPTED, train
 
 from .conftest import RESUME_ARGS, epoch_rows, run_cli, start_and_wait_for_epochs, without_time
@@ -119,6 +120,27 @@ def test_every_architecture_takes_a_training_step_at_cpu_scale(arch):
     loss.backward()
     assert torch.isfinite(loss)
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
+def test_the_fused_optimizer_updates_as_plain_sgd_on_the_monitors_gradient_buffer():
+    torch.manual_seed(0)
+    ours, reference = build_model("resnet18", 10, "cpu"), build_model("resnet18", 10, "cpu")
+    reference.load_state_dict(ours.state_dict())
+    initial = [p.detach().clone() for p in ours.parameters()]
+    monitor = GradientMonitor(ours)  # gradients are views into one flat buffer
+    fused = build_optimizer(ours, lr=0.05, momentum=0.9, weight_decay=5e-4)
+    plain = torch.optim.SGD(reference.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, foreach=False)
+    images, labels = torch.randn(8, 3, 32, 32), torch.arange(8)
+    for _ in range(3):
+        monitor.zero_grad()
+        plain.zero_grad()
+        torch.nn.functional.cross_entropy(ours(images), labels).backward()
+        torch.nn.functional.cross_entropy(reference(images), labels).backward()
+        fused.step()
+        plain.step()
+    for mine, theirs in zip(ours.parameters(), reference.parameters()):
+        torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-6)
+    assert all(not torch.equal(p, before) for p, before in zip(ours.parameters(), initial))
 
 
 @pytest.mark.slow

@@ -1,8 +1,12 @@
-"""Cross-check against RIdiom itself (PyPI ``RefactoringIdioms==0.0.11``), run in-process, per file, with a timeout.
+"""Cross-check against RIdiom itself (PyPI ``RefactoringIdioms==0.0.11``), run per file with a timeout.
 
 RIdiom is an optional extra: ``pip install --no-deps RefactoringIdioms==0.0.11 sympy pathos`` (plus pathos'
 own small dependencies ``ppft dill multiprocess pox``, which ``--no-deps`` leaves out). ``available()`` says
 whether it can be imported; nothing here imports it at module import time.
+
+RIdiom runs in a worker process (``RidiomWorker``, serving ``python -m smells.ridiom_worker``): a file it
+takes too long on is abandoned by killing the worker, and the next file gets a fresh one. An in-process
+alarm cannot do that reliably, because RIdiom's bare ``except:`` clauses swallow the timeout exception.
 
 RIdiom only reads the bodies of ``def`` functions (and ``if __name__ == "__main__":`` blocks), so the
 agreement is computed on the code it can see: our findings inside those spans against RIdiom's findings,
@@ -12,10 +16,12 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import gc
 import importlib.util
 import io
-import signal
+import json
+import select
+import subprocess
+import sys
 from collections import Counter
 
 from smells.findings import IDIOMS
@@ -32,46 +38,7 @@ RIDIOM_NAMES = {
     "For Multi Targets": "for-multiple-targets",
 }
 
-
-class RidiomTimeout(Exception):
-    pass
-
-
-class _Deadline:
-    """SIGALRM-based per-file deadline.
-
-    RIdiom wraps its detectors in bare ``except:`` clauses that swallow any exception, so one alarm is not
-    enough: after the deadline the timer re-fires every few milliseconds until the exception escapes to us.
-    Garbage collection is off meanwhile: a gc callback (hypothesis registers one) running when the alarm
-    fires would lose the timeout as an "unraisable" exception, or raise it inside whatever hook reports that.
-    """
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.armed = False
-        self.expired = False
-
-    def _on_alarm(self, signum, frame):
-        if self.armed:
-            self.expired = True
-            raise RidiomTimeout()
-
-    def __enter__(self):
-        # Not armed yet: an alarm raised inside __enter__ would escape the `with` statement. The caller
-        # arms it as the first statement of the block; an alarm before that is ignored and re-fires.
-        self.gc_was_enabled = gc.isenabled()
-        gc.disable()
-        self.previous = signal.signal(signal.SIGALRM, self._on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds, 0.005)
-        return self
-
-    def __exit__(self, *exc):
-        self.armed = False  # first: an alarm arriving from here on is ignored
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)
-        if self.gc_was_enabled:
-            gc.enable()
-        return isinstance(exc[1], RidiomTimeout)
+STARTUP_TIMEOUT_S = 120  # importing RIdiom (and sympy) takes a few seconds on a busy machine
 
 
 def available() -> bool:
@@ -79,9 +46,85 @@ def available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("RefactoringIdioms", "pathos", "sympy"))
 
 
-def _load():
-    import sys
+class RidiomWorker:
+    """RIdiom in a child process, one file per request; a context manager that stops the child on exit.
 
+    The child imports RIdiom once before the first request, so a file's timeout covers only its analysis.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+
+    def __enter__(self) -> RidiomWorker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def findings(self, source: str, timeout_s: float) -> list[tuple[str, int, int]] | None:
+        """RIdiom's findings in one file as (idiom, first line, last line), deduplicated; None on timeout."""
+        process = self._process or self._start()
+        process.stdin.write(json.dumps(source) + "\n")
+        process.stdin.flush()
+        reply = self._read_line(timeout_s)
+        if reply is None:
+            self.close()  # still working on this file: kill it; the next call starts a fresh worker
+            return None
+        return [tuple(finding) for finding in json.loads(reply)]
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process.stdin.close()
+            self._process.stdout.close()
+            self._process = None
+
+    def _start(self) -> subprocess.Popen:
+        self._process = subprocess.Popen([sys.executable, "-m", "smells.ridiom_worker"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        if self._read_line(STARTUP_TIMEOUT_S) != "ready":
+            self.close()
+            raise RuntimeError(f"the RIdiom worker (python -m smells.ridiom_worker) did not start within "
+                               f"{STARTUP_TIMEOUT_S} s; is RefactoringIdioms installed? (see smells.ridiom)")
+        return self._process
+
+    def _read_line(self, timeout_s: float) -> str | None:
+        """The worker's next line, or None when none arrives in time; an error if the worker died."""
+        # one request gets exactly one line, so nothing is ever left in the pipe's read buffer for select to miss
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout_s)
+        if not ready:
+            return None
+        line = self._process.stdout.readline()
+        if not line:
+            code = self._process.wait()
+            self.close()
+            raise RuntimeError(f"the RIdiom worker exited with status {code}; its error is on stderr above")
+        return line.rstrip("\n")
+
+
+def ridiom_findings(source: str) -> list[tuple[str, int, int]]:
+    """RIdiom's findings in one file, in this process and without a time limit (the worker calls this)."""
+    ridiom = import_ridiom()
+    detectors = [ridiom.get_list_comprehension, ridiom.get_set_comprehension, ridiom.get_dict_comprehension,
+                 ridiom.get_chain_compare, ridiom.get_truth_value_test, ridiom.get_for_else,
+                 ridiom.get_ass_multi_targets, ridiom.get_star_call, ridiom.get_for_multi_targets]
+    found = set()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for detector in detectors:
+            try:
+                pairs = detector(source)
+            except Exception:  # RIdiom's own bugs on unusual code: that detector finds nothing here
+                continue
+            for entry in pairs:
+                idiom, spans = RIDIOM_NAMES.get(entry[0]), entry[-1]
+                lines = [pos[0] for span in spans for pos in span]
+                if idiom and lines:
+                    found.add((idiom, min(lines), max(lines)))
+    return sorted(found)
+
+
+def import_ridiom():
     argv = sys.argv
     sys.argv = ["RIdiom"]  # its main module parses argv at import
     try:
@@ -90,35 +133,6 @@ def _load():
     finally:
         sys.argv = argv
     return ridiom_main
-
-
-def ridiom_findings(source: str, timeout_s: float) -> list[tuple[str, int, int]] | None:
-    """RIdiom's findings in one file as (idiom, first line, last line), deduplicated; None on timeout."""
-    ridiom = _load()
-    detectors = [ridiom.get_list_comprehension, ridiom.get_set_comprehension, ridiom.get_dict_comprehension,
-                 ridiom.get_chain_compare, ridiom.get_truth_value_test, ridiom.get_for_else,
-                 ridiom.get_ass_multi_targets, ridiom.get_star_call, ridiom.get_for_multi_targets]
-    found = set()
-    with _Deadline(timeout_s) as deadline, contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        deadline.armed = True
-        for detector in detectors:
-            try:
-                pairs = detector(source)
-            except RidiomTimeout:
-                raise
-            except Exception:  # RIdiom's own bugs on unusual code: that detector finds nothing here
-                continue
-            if deadline.expired:  # the alarm fired inside RIdiom and was swallowed there
-                raise RidiomTimeout()
-            for entry in pairs:
-                idiom, spans = RIDIOM_NAMES.get(entry[0]), entry[-1]
-                lines = [pos[0] for span in spans for pos in span]
-                if idiom and lines:
-                    found.add((idiom, min(lines), max(lines)))
-    if deadline.expired:
-        return None
-    return sorted(found)
 
 
 def visible_spans(tree: ast.Module) -> list[tuple[int, int]]:

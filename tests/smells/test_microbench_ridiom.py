@@ -63,7 +63,8 @@ def test_ridiom_documented_differences():
         "    def g():\n        c = 1\n        d = 2\n"  # nested: RIdiom walks it twice
         "async def h():\n    e = 1\n    k = 2\n"  # async def: RIdiom skips it
     )
-    found = ridiom.ridiom_findings(source, timeout_s=30)
+    with ridiom.RidiomWorker() as worker:
+        found = worker.findings(source, timeout_s=30)
     lines = {(idiom, start) for idiom, start, _ in found}
     assert ("assign-multiple-targets", 1) not in lines
     assert ("truth-value-test", 4) not in lines
@@ -73,6 +74,15 @@ def test_ridiom_documented_differences():
 
 
 @needs_ridiom
-def test_ridiom_timeout_returns_none():
-    source = "def f(x):\n" + "".join(f"    a{i} = {i}\n" for i in range(3000))
-    assert ridiom.ridiom_findings(source, timeout_s=0.001) is None
+def test_a_file_past_its_timeout_gives_none_and_the_next_file_a_fresh_worker():
+    slow = "def f(x):\n" + "".join(f"    a{i} = {i}\n" for i in range(3000))
+    with ridiom.RidiomWorker() as worker:
+        assert worker.findings(slow, timeout_s=0.001) is None
+        assert worker.findings("def g(s):\n    if s == None:\n        pass\n", timeout_s=30) == [
+            ("truth-value-test", 2, 2)]
+
+
+def test_a_worker_that_cannot_start_is_reported(monkeypatch):
+    monkeypatch.setattr(ridiom.sys, "executable", "/bin/false")
+    with ridiom.RidiomWorker() as worker, pytest.raises(RuntimeError, match="RIdiom worker"):
+        worker.findings("x = 1\n", timeout_s=5)

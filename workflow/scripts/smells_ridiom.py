@@ -10,7 +10,7 @@ from smells.scan import scan_file
 
 params = snakemake.params  # noqa: F821 (snakemake is injected)
 
-with log_to(snakemake.log[0]):  # noqa: F821
+with log_to(snakemake.log[0]), ridiom.RidiomWorker() as worker:  # noqa: F821
     projects = load_projects(snakemake.input.corpus)  # noqa: F821
     files = [(p, f) for p in projects
              for f in select_files(p, params.corpus["max_lines_per_project"], params.seed)[0]]
@@ -23,7 +23,7 @@ with log_to(snakemake.log[0]):  # noqa: F821
                            max_bytes=params.corpus["max_file_bytes"])
         if result.skip:
             continue
-        theirs = ridiom.ridiom_findings(result.source, params.settings["timeout_s"])
+        theirs = worker.findings(result.source, params.settings["timeout_s"])
         if theirs is None:
             timeouts += 1
             print(f"timeout: {project.name}/{relative}")

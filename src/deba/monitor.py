@@ -7,9 +7,9 @@ are read once per epoch, so the monitor never forces a host-device synchronizati
 
 Gradients are cleared to None before each backward (as `zero_grad(set_to_none=True)` does), so autograd hands
 its fresh gradients over instead of adding them into existing ones. Views into a persistent flat buffer would
-save the copy but not the additions, and measured slower: +4% per step against a bare PyTorch loop for the
-cpu-scale ResNet-18 here, against +1.5% with this copy (benchmarks/results/benchmarks.md has the trainer's
-overhead as a whole).
+save the copy but not the additions, and measured slower: about +4% per step against a bare PyTorch loop for
+the cpu-scale ResNet-18 here, against about +1.5% for this copy in the same comparison, itself noisy to about
+2% (benchmarks/results/benchmarks.md has the trainer's overhead as a whole).
 
 For the `gns` comparator the trainer runs two backward passes of half the batch (their scaled sum is the
 full-batch gradient) and reports both; the monitor turns them into McCandlish et al.'s (2018) unbiased

@@ -11,9 +11,9 @@ Each comparison alternates its two contenders (swapping which goes first) over s
 the median of the per-round ratios with a 95% bootstrap interval, so a busy machine slows both alike and the
 reader sees how far the measurement can be trusted. The training comparisons go further: they repeat that in
 blocks, each with freshly built contenders, because where a process happens to place a model's tensors
-moves a whole block's ratio by a few percent (two identical loops differed by up to 4% between blocks here,
-while the trainer's extra operators cost 0.3% of a step under the profiler); their interval resamples
-blocks, not rounds, so it includes that variation. Run through `python -m benchmarks.run` (see README).
+moves a whole block's ratio by a few percent (two identical loops differed by 2-4% between blocks here,
+once by 10%, while the trainer's extra operators cost 0.3% of a step under the profiler); their interval
+resamples blocks, not rounds, so it includes that variation. Run through `python -m benchmarks.run` (see README).
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ def build_optimizer(model: nn.Module, lr: float, momentum: float = 0.9, weight_d
 
     The same arithmetic as the default per-tensor loop, in half the time on CPU (0.41 ms against 0.89 ms per
     step for the cpu-scale ResNet-18's 62 tensors, measured here) and in one launch instead of several on GPU.
+    The fused kernel walks a parameter, its gradient and its momentum as flat memory, so they must share
+    strides: autograd gives each fresh gradient its parameter's layout (channels_last included), which is why
+    the monitor clears gradients to None instead of keeping them as views into one buffer.
     """
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, fused=True)
 

@@ -50,6 +50,22 @@ def build_optimizer(model: nn.Module, lr: float, momentum: float = 0.9, weight_d
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay, fused=True)
 
 
+def load_optimizer_state(optimizer: torch.optim.Optimizer, state_dict: dict) -> None:
+    """`optimizer.load_state_dict`, then every state tensor given its parameter's strides.
+
+    A checkpoint keeps the layout its momentum had when saved: channels_last from a GPU run, resumed on a
+    CPU whose parameters are contiguous, would otherwise reach the fused kernel with mismatched strides, which
+    it does not check (on this CPU it silently applied the wrong elements' momentum).
+    """
+    optimizer.load_state_dict(state_dict)
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            state = optimizer.state.get(param, {})
+            for key, value in state.items():
+                if torch.is_tensor(value) and value.shape == param.shape and value.stride() != param.stride():
+                    state[key] = torch.empty_like(param).copy_(value)
+
+
 def build_model(arch: str, num_classes: int, scale: str = "paper", vit_input: str = "native") -> nn.Module:
     """A freshly initialized network; seed torch's global RNG first for reproducible weights."""
     builders = {"resnet18": _resnet18, "resnet50": _resnet50, "densenet121": _densenet121,

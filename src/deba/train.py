@@ -31,7 +31,7 @@ from paperkit.files import write_text_atomically
 from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
 from .data import EpochLoader, load_dataset
-from .models import build_model, build_optimizer, default_lr, is_cnn
+from .models import build_model, build_optimizer, default_lr, is_cnn, load_optimizer_state
 from .monitor import GradientMonitor
 from .schedulers import BatchScheduler, EpochSignals, build_scheduler
 from .thresholds import Thresholds
@@ -338,7 +338,7 @@ class Trainer:
             raise ValueError(f"cannot resume {self.out}: the checkpoint was made with different settings "
                              f"({', '.join(changed)}); use a new --out or the same settings")
         self.model.load_state_dict(payload["model"])
-        self.optimizer.load_state_dict(payload["optimizer"])
+        load_optimizer_state(self.optimizer, payload["optimizer"])
         self.scheduler.load_state_dict(payload["scheduler"])
         self.monitor.load_state_dict(payload["monitor"])
         run = payload["run"]

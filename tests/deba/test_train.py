@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from deba.config import ARCHITECTURES, TrainConfig
-from deba.models import build_model, build_optimizer
+from deba.models import build_model, build_optimizer, load_optimizer_state
 from deba.monitor import GradientMonitor
 from deba.train import EPOCH_COLUMNS, EXIT_PREEMPTED, train
 
@@ -141,6 +141,32 @@ def test_the_fused_optimizer_updates_as_plain_sgd_on_the_monitors_gradient_buffe
     for mine, theirs in zip(ours.parameters(), reference.parameters()):
         torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-6)
     assert all(not torch.equal(p, before) for p, before in zip(ours.parameters(), initial))
+
+
+def test_momentum_saved_in_another_memory_layout_is_restored_in_the_parameters_own():
+    """A checkpoint from a channels_last (GPU) run resumed with contiguous (CPU) parameters."""
+    torch.manual_seed(0)
+    saved_on_gpu = torch.nn.Conv2d(3, 4, 3).to(memory_format=torch.channels_last)
+    optimizer = build_optimizer(saved_on_gpu, lr=0.1)
+    saved_on_gpu.weight.grad = torch.randn(4, 3, 3, 3).contiguous(memory_format=torch.channels_last)
+    saved_on_gpu.bias.grad = torch.randn(4)
+    optimizer.step()
+    state = optimizer.state_dict()
+    assert not state["state"][0]["momentum_buffer"].is_contiguous()
+
+    resumed, reference = torch.nn.Conv2d(3, 4, 3), torch.nn.Conv2d(3, 4, 3)
+    reference.load_state_dict(resumed.state_dict())
+    fused = build_optimizer(resumed, lr=0.1)
+    plain = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4, foreach=False)
+    load_optimizer_state(fused, state)
+    plain.load_state_dict(state)
+    plain.param_groups[0].update(fused=None, foreach=False)  # loading restored the saved optimizer's `fused`
+    gradient = torch.randn(4, 3, 3, 3)
+    resumed.weight.grad, reference.weight.grad = gradient.clone(), gradient.clone()
+    resumed.bias.grad, reference.bias.grad = torch.zeros(4), torch.zeros(4)
+    fused.step()
+    plain.step()
+    torch.testing.assert_close(resumed.weight, reference.weight)
 
 
 @pytest.mark.slow

@@ -83,10 +83,15 @@ class RidiomWorker:
     def _start(self) -> subprocess.Popen:
         self._process = subprocess.Popen([sys.executable, "-m", "smells.ridiom_worker"], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, text=True, encoding="utf-8")
-        if self._read_line(STARTUP_TIMEOUT_S) != "ready":
+        hint = "is RefactoringIdioms installed? (see smells.ridiom)"
+        try:
+            ready = self._read_line(STARTUP_TIMEOUT_S)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}; {hint}") from None
+        if ready != "ready":
             self.close()
             raise RuntimeError(f"the RIdiom worker (python -m smells.ridiom_worker) did not start within "
-                               f"{STARTUP_TIMEOUT_S} s; is RefactoringIdioms installed? (see smells.ridiom)")
+                               f"{STARTUP_TIMEOUT_S} s; {hint}")
         return self._process
 
     def _read_line(self, timeout_s: float) -> str | None:
@@ -125,6 +130,7 @@ def ridiom_findings(source: str) -> list[tuple[str, int, int]]:
 
 
 def import_ridiom():
+    """RIdiom's main module, imported quietly (it prints, and parses sys.argv, at import)."""
     argv = sys.argv
     sys.argv = ["RIdiom"]  # its main module parses argv at import
     try:

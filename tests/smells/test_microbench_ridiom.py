@@ -84,5 +84,5 @@ def test_a_file_past_its_timeout_gives_none_and_the_next_file_a_fresh_worker():
 
 def test_a_worker_that_cannot_start_is_reported(monkeypatch):
     monkeypatch.setattr(ridiom.sys, "executable", "/bin/false")
-    with ridiom.RidiomWorker() as worker, pytest.raises(RuntimeError, match="RIdiom worker"):
+    with ridiom.RidiomWorker() as worker, pytest.raises(RuntimeError, match="RIdiom worker exited.*installed"):
         worker.findings("x = 1\n", timeout_s=5)

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from deba.models import build_model
+from deba.throughput import synchronize
 
 MODES = {"eager": None, "compiled": {}, "compiled-static": {"dynamic": False}}
 
@@ -56,14 +57,14 @@ def _run_mode(mode: str, device: torch.device, batch_sizes: list[int], steps: in
         labels = torch.randint(0, 10, (batch_size,), device=device)
         timings = []
         for _ in range(steps + 1):
-            _synchronize(device)
+            synchronize(device)
             started = time.perf_counter()
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 loss = F.cross_entropy(step_model(images), labels)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
-            _synchronize(device)
+            synchronize(device)
             timings.append(time.perf_counter() - started)
         per_batch.append({"batch_size": batch_size, "first_step_s": timings[0],
                           "steady_step_s": statistics.median(timings[1:])})
@@ -85,8 +86,3 @@ def markdown(results: dict, steps: int) -> str:
         lines.append(f"| {mode} | {entry.get('graphs_compiled', '-')} | " + " | ".join(cells)
                      + f" | {entry['total_s']:.1f} |")
     return "\n".join(lines)
-
-
-def _synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)

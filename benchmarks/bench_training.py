@@ -75,8 +75,6 @@ def _paired_blocks(build, blocks: int, rounds: int) -> dict:
         first, second = build()
         per_block.append(_paired(first, second, rounds))
         del first, second
-    times_a = np.array([t for block in per_block for t in block["first_times"]])
-    times_b = np.array([t for block in per_block for t in block["second_times"]])
     block_ratios = [np.array(block["first_times"]) / np.array(block["second_times"]) for block in per_block]
 
     def pooled_median(block_indices):
@@ -88,8 +86,9 @@ def _paired_blocks(build, blocks: int, rounds: int) -> dict:
                                          random_state=0).confidence_interval
     else:
         interval = (np.nan, np.nan)
-    return {"first_s": float(np.median(times_a)), "second_s": float(np.median(times_b)),
-            "ratio": float(np.median(times_a / times_b)), "ratio_ci": [float(interval[0]), float(interval[1])],
+    return {"first_s": float(np.median([t for block in per_block for t in block["first_times"]])),
+            "second_s": float(np.median([t for block in per_block for t in block["second_times"]])),
+            "ratio": float(pooled_median(range(blocks))), "ratio_ci": [float(interval[0]), float(interval[1])],
             "block_ratios": [block["ratio"] for block in per_block], "blocks": blocks, "rounds": rounds}
 
 
@@ -234,7 +233,9 @@ def bench_monitor_overhead(train_size: int = 512, batch_size: int = 128, blocks:
 
 
 def _monitor_step_seconds(trainer: Trainer, batch_size: int, calls: int = 200) -> float:
-    """Median seconds of the monitor's per-step work (`observe_step` on the real gradient buffer)."""
+    """Median seconds of the monitor's per-step work (`observe_step`: gathering and reducing the gradients).
+
+    The trainer must have trained: its last step's gradients are what `observe_step` gathers."""
     monitor = trainer.monitor
     loss, correct = torch.tensor(1.0), torch.tensor(batch_size // 2)
     times = []

@@ -32,9 +32,9 @@ def environment() -> dict:
 
 
 def _interval(bounds: list[float], template: str) -> str:
-    """'[low, high]' for a 95% bootstrap interval; empty when too few rounds gave none."""
+    """' [low, high]' for a 95% bootstrap interval, to follow the ratio; empty when too few rounds gave none."""
     low, high = bounds
-    return "" if math.isnan(low) else f"[{template.format(low)}, {template.format(high)}]"
+    return "" if math.isnan(low) else f" [{template.format(low)}, {template.format(high)}]"
 
 
 def _block_range(values: list[float]) -> str:
@@ -84,14 +84,14 @@ def main(argv=None) -> None:
         comparisons.append({
             "name": "data loader (images/s)", "ours": f"{data['ours_images_per_s']:.0f}",
             "reference": f"{data['torchvision_images_per_s']:.0f} (torchvision DataLoader, 2 workers)",
-            "ratio": f"{data['speedup']:.1f}x {_interval(data['speedup_ci'], '{:.1f}x')}",
+            "ratio": f"{data['speedup']:.1f}x{_interval(data['speedup_ci'], '{:.1f}x')}",
             "goal": ">= 10x", "met": data["speedup"] >= 10, "raw": data})
     if "trainer" not in args.skip:
         trainer = training.bench_trainer_overhead(blocks=blocks, rounds=training_rounds)
         comparisons.append({
             "name": "trainer epoch, fixed (s)", "ours": f"{trainer['trainer_s']:.2f}",
             "reference": f"{trainer['bare_loop_s']:.2f} (bare PyTorch loop)",
-            "ratio": f"{trainer['slowdown']:+.1%} {_interval(trainer['slowdown_ci'], '{:+.1%}')}"
+            "ratio": f"{trainer['slowdown']:+.1%}{_interval(trainer['slowdown_ci'], '{:+.1%}')}"
                      + _block_range(trainer["block_slowdowns"]),
             "goal": "<= +3%", "met": trainer["slowdown"] <= 0.03, "raw": trainer})
     if "monitor" not in args.skip:
@@ -99,7 +99,7 @@ def main(argv=None) -> None:
         comparisons.append({
             "name": "deba vs fixed, per step (ms)", "ours": f"{monitor['deba_step_s'] * 1e3:.1f}",
             "reference": f"{monitor['fixed_step_s'] * 1e3:.1f} (fixed)",
-            "ratio": f"{monitor['slowdown']:+.1%} {_interval(monitor['slowdown_ci'], '{:+.1%}')}"
+            "ratio": f"{monitor['slowdown']:+.1%}{_interval(monitor['slowdown_ci'], '{:+.1%}')}"
                      + _block_range(monitor["block_slowdowns"]),
             "goal": "<= +2%", "met": monitor["slowdown"] <= 0.02, "raw": monitor})
         comparisons.append({

@@ -49,11 +49,11 @@ def measure(arch: str, scale: str, batch_sizes: list[int], device: torch.device,
         try:
             for _ in range(warmup_steps):
                 step()
-            _synchronize(device)
+            synchronize(device)
             started = time.perf_counter()
             for _ in range(timed_steps):
                 step()
-            _synchronize(device)
+            synchronize(device)
         except torch.OutOfMemoryError:
             if on_gpu:
                 torch.cuda.empty_cache()
@@ -64,6 +64,7 @@ def measure(arch: str, scale: str, batch_sizes: list[int], device: torch.device,
     return rows
 
 
-def _synchronize(device: torch.device) -> None:
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work, so a wall-clock reading covers it (a no-op on CPU)."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)

@@ -164,3 +164,52 @@ def classifier_disagreements(projects: pd.DataFrame) -> pd.DataFrame:
     is_ml = projects["group"] == "ML"
     disagree = projects[is_ml != projects["ai_classifier"].astype(bool)]
     return disagree[["project", "version", "group", "ml_imports", "ai_classifier"]].reset_index(drop=True)
+
+
+def group_study(projects: pd.DataFrame, *, min_kloc: float, n_resamples: int, seed: int) -> dict:
+    """The ML vs non-ML study of a scan's project table: densities, tests, idiom mix, power, disagreements.
+
+    Returns ``density``, ``comparison`` and ``disagreements`` (DataFrames) and ``tests`` (the mix and power
+    figures as a JSON-ready dict). The power statement is for the group sizes that enter the tests.
+    """
+    density = densities(projects, min_kloc)
+    kept = projects[projects["project"].isin(density["project"])]
+    n_ml, n_non = int((density["group"] == "ML").sum()), int((density["group"] == "non-ML").sum())
+    tests = {
+        "mix": idiom_mix(kept, without_dominant=False),
+        "mix_without": idiom_mix(kept, without_dominant=True),
+        "power": {"n_ml": n_ml, "n_non_ml": n_non, "alpha": 0.05, "power": 0.8,
+                  "delta": smallest_detectable_delta(n_ml, n_non),
+                  "delta_holm": smallest_detectable_delta(n_ml, n_non, alpha=0.05 / len(IDIOMS))},
+    }
+    return {"density": density, "comparison": compare_groups(density, n_resamples=n_resamples, seed=seed),
+            "tests": tests, "disagreements": classifier_disagreements(projects)}
+
+
+def stage_study(projects: pd.DataFrame, scopes: pd.DataFrame, findings: pd.DataFrame, labels: pd.DataFrame, *,
+                n_resamples: int, seed: int) -> dict:
+    """Stages of the ML projects' code: the stage table, the idiom x stage matrix and the mapping's accuracy.
+
+    Every scope of an ML project gets a stage (``smells.stages``); each finding takes the stage of its scope
+    (joined on project, path and scope id). Accuracy is against the hand labels, on all and on the held-out
+    half. Returns ``table``, ``matrix`` (DataFrames) and ``accuracy`` (JSON-ready dict).
+    """
+    from smells.stages import map_scopes, map_stage
+
+    ml = set(projects.loc[projects["group"] == "ML", "project"])
+    scopes = scopes[scopes["project"].isin(ml)].copy()
+    scopes["stage"] = map_scopes(scopes)
+    keys = ["project", "path", "scope_id"]
+    findings = findings[findings["project"].isin(ml)].merge(scopes[[*keys, "stage"]], on=keys, how="left",
+                                                             validate="many_to_one")
+    table = stage_table(findings, scopes, n_resamples=n_resamples, seed=seed)
+    predicted = [map_stage(r.function if r.function != "<module>" else "", r.class_name, r.path, r.calls.split())
+                 for r in labels.itertuples()]
+    held_out = (labels["split"] == "held-out").to_numpy()
+    accuracy = {
+        "all": mapping_accuracy(labels, predicted, n_resamples=n_resamples, seed=seed),
+        "held_out": mapping_accuracy(labels[held_out], [p for p, h in zip(predicted, held_out) if h],
+                                     n_resamples=n_resamples, seed=seed),
+        "fit": stage_fit(table),
+    }
+    return {"table": table, "matrix": stage_idiom_density(findings, scopes), "accuracy": accuracy}

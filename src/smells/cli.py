@@ -15,23 +15,9 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 
-from smells.findings import IDIOMS, SKIP_REASONS
-from smells.scan import DEFAULT_MAX_BYTES, scan_paths, terminal_progress
-
-
-def _summary(results) -> dict:
-    by_idiom = Counter(f.idiom for r in results for f in r.findings)
-    skips = Counter(r.skip.reason for r in results if r.skip)
-    return {
-        "files": len(results),
-        "files_scanned": sum(r.skip is None for r in results),
-        "lines": sum(r.lines for r in results),
-        "findings": sum(by_idiom.values()),
-        "by_idiom": {idiom: by_idiom.get(idiom, 0) for idiom in IDIOMS},
-        "skipped": {reason: skips.get(reason, 0) for reason in SKIP_REASONS},
-    }
+from smells.findings import IDIOMS
+from smells.scan import DEFAULT_MAX_BYTES, scan_paths, summarize, terminal_progress
 
 
 def _print_text(results, summary, out) -> None:
@@ -112,7 +98,7 @@ def _run(argv: list[str] | None) -> int:
     except FileNotFoundError as error:
         print(error, file=sys.stderr)
         return 2
-    summary = _summary(results)
+    summary = summarize(results)
     if args.format == "json":
         document = {
             "findings": [f.to_dict() for r in results for f in r.findings],

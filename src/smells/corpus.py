@@ -147,3 +147,35 @@ def load_projects(path: str | Path) -> list[Project]:
     document = json.loads(Path(path).read_text())
     return [Project(p["name"], p["version"], Path(p["root"]), p["files"], p["classifiers"])
             for p in document["projects"]]
+
+
+def write_manifest(corpus: dict, fetch: dict, output: str | Path, wheels: str | Path) -> list[Project]:
+    """The corpus manifest of a study config: the installed distributions, or the pinned wheels fetched.
+
+    Pinned: every project of ``corpus["projects"]`` must be in the lock; wheels are downloaded into
+    ``wheels`` (shared by pinned corpora: files are named by wheel and verified by hash), extracted next to
+    ``output``, and all failures are named together (``smells.fetch.fetch_corpus``).
+    """
+    import sysconfig
+
+    from smells.fetch import fetch_corpus, load_lock
+
+    output = Path(output)
+    if corpus["source"] == "installed":
+        site = corpus["site_packages"] or sysconfig.get_paths()["purelib"]
+        projects = installed_projects(site, corpus["exclude"])
+        save_projects(projects, output, source="installed", site_packages=str(site))
+        return projects
+    names = [p["name"] for p in corpus["projects"]]
+    if not names:
+        raise ValueError(f"smells.corpus.projects is empty: a pinned corpus needs projects from {corpus['lock']}")
+    lock = load_lock(corpus["lock"])
+    missing = [n for n in names if n not in lock]
+    if missing:
+        raise ValueError(f"smells.corpus.projects: {missing} not in the lock file {corpus['lock']} "
+                         f"(allowed: {sorted(lock)})")
+    extracted = output.parent / "extracted"
+    fetch_corpus(lock, names, wheels, extracted, **fetch)
+    projects = extracted_projects(extracted, names)
+    save_projects(projects, output, source="pinned", domains={p["name"]: p.get("domain", "") for p in corpus["projects"]})
+    return projects

@@ -121,3 +121,101 @@ def summary_values(projects: pd.DataFrame, density: pd.DataFrame, comparison: pd
     values["data share findings"] = 100 * data["share_findings"]
     values["data share code"] = 100 * data["share_code"]
     return values
+
+
+def _read_json(path) -> dict:
+    import json
+
+    return json.loads(Path(path).read_text())
+
+
+def _one(value):
+    """A path, or the first of a list of paths (optional inputs are lists that may be empty)."""
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def write_section(paths: dict, out: dict, *, corpus: str) -> dict:
+    """Every table and the macros of the section from the study's result files; returns the macro values.
+
+    ``paths`` maps projects, density, comparison, tests, disagreements, stages, accuracy, bench, self_scan and
+    the optional ridiom and ruff (None or an empty list when that tool was not installed) to files; ``out``
+    maps comparison, stages, speed, ridiom, ruff, disagreements and macros to the .tex files to write.
+    """
+    paths = {k: _one(v) for k, v in paths.items()}
+    projects, comparison = pd.read_csv(paths["projects"]), pd.read_csv(paths["comparison"])
+    stages, bench = pd.read_csv(paths["stages"]), pd.read_csv(paths["bench"])
+    tests, accuracy = _read_json(paths["tests"]), _read_json(paths["accuracy"])
+    disagreements = pd.read_csv(paths["disagreements"], keep_default_na=False)
+    comparison_table(comparison, Path(out["comparison"]))
+    stage_table_tex(stages, Path(out["stages"]))
+    speed_table(bench, Path(out["speed"]), bench["interpreter"].iloc[0])
+    ridiom, files, timeouts = None, 0, 0
+    if paths.get("ridiom"):
+        ridiom = pd.read_csv(paths["ridiom"])
+        files, timeouts = int(ridiom["files"].iloc[0]), int(ridiom["timeouts"].iloc[0])
+        ridiom = ridiom.drop(columns=["files", "timeouts"])
+    optional_table(
+        ridiom, Path(out["ridiom"]), label="tab:smells-ridiom",
+        caption=f"Agreement with RIdiom on the code it reads ({files} files drawn at random, {timeouts} "
+                "timeouts): findings both report, only one reports, and both / union.",
+        missing="RIdiom (RefactoringIdioms 0.0.11) was not installed in this run, so no agreement table.")
+    optional_table(
+        pd.read_csv(paths["ruff"]) if paths.get("ruff") else None, Path(out["ruff"]), label="tab:smells-ruff",
+        caption="ruff's PERF rules on the same files: findings and findings per KLOC by group; for PERF401/403 "
+                "the share that lies inside one of our list/dict-comprehension findings.",
+        missing="ruff was not installed in this run, so no PERF reference column.")
+    optional_table(
+        disagreements.assign(ai_classifier=disagreements["ai_classifier"].map(str)), Path(out["disagreements"]),
+        label="tab:smells-disagreements", siunitx=False,
+        caption="Projects whose import-based group disagrees with the PyPI ``Artificial Intelligence'' classifier.",
+        missing="The import-based groups agree with the PyPI Artificial Intelligence classifier for every project.")
+    values = summary_values(projects, pd.read_csv(paths["density"]), comparison, tests["mix"], tests["mix_without"],
+                            tests["power"], stages, accuracy["fit"], accuracy["held_out"], disagreements,
+                            _read_json(paths["self_scan"]), bench)
+    values["corpus"] = corpus
+    values["mapping all accuracy"] = accuracy["all"]["accuracy"]
+    values["mapping all n"] = accuracy["all"]["n"]
+    values["ridiom files"] = files
+    macros(values, Path(out["macros"]))
+    return values
+
+
+# The files of a study that the corpus comparison reads (a recorded folder holds at least these).
+SCALE_FILES = ("projects.csv", "comparison.csv", "tests.json")
+
+
+def scale_rows(studies: dict[str, Path]) -> pd.DataFrame:
+    """One row per corpus (label -> folder of its result files): size, total densities, effect, power."""
+    rows = []
+    for label, folder in studies.items():
+        folder = Path(folder)
+        missing = [name for name in SCALE_FILES if not (folder / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"smells scale: {folder} lacks {missing} (a recorded study needs {SCALE_FILES})")
+        projects = pd.read_csv(folder / "projects.csv")
+        by_measure = pd.read_csv(folder / "comparison.csv").set_index("measure")
+        power = _read_json(folder / "tests.json")["power"]
+        row = {"corpus": label, "ML": power["n_ml"], "non-ML": power["n_non_ml"],
+               "KLOC": float(projects["kloc"].sum())}
+        for key, measure in (("total", TOTAL), ("without AMT", TOTAL_WITHOUT)):
+            m = by_measure.loc[measure]
+            row[f"{key}: median ML / non-ML"] = f"{format_number(m['median_ml'], 2)} / {format_number(m['median_non_ml'], 2)}"
+            row[f"{key}: delta [95% CI]"] = _interval(m["delta"], m["delta_low"], m["delta_high"])
+            row[f"{key}: p (Holm)"] = _p(m["p_holm"])
+        row["detectable |delta|"] = power["delta"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scale_table(studies: dict[str, Path], path: Path) -> pd.DataFrame:
+    """The corpora side by side (this run and the recorded ones): the table the section's scale paragraph cites."""
+    rows = scale_rows(studies)
+    text_columns = [c for c in rows.columns if ":" in c]
+    write_table(rows, path, caption="The study on each corpus: projects in the tests, KLOC scanned, total findings "
+                "per KLOC (and without assign-multiple-targets, AMT), Cliff's delta with bootstrap interval and "
+                "Holm-adjusted Mann-Whitney p, and the smallest |delta| detectable with 80\\% power at "
+                "$\\alpha = 0.05$.", label="tab:smells-scale", digits=2, wide=True, siunitx=False, font="\\footnotesize",
+                latex_columns=tuple(text_columns))
+    return rows

@@ -19,6 +19,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import random
 import select
 import subprocess
 import sys
@@ -179,4 +180,41 @@ def agreement_table(counts: Counter, files: int, timeouts: int):
                      "agreement": both / union if union else float("nan")})
     table = pd.DataFrame(rows)
     table.attrs.update(files=files, timeouts=timeouts)
+    return table
+
+
+def cross_check(projects, worker, *, max_lines: int, seed: int, max_bytes: int, max_files: int,
+                timeout_s: float, log=print):
+    """Agreement with RIdiom on up to ``max_files`` files drawn at random (seeded) from the scanned files.
+
+    ``worker`` answers ``findings(source, timeout_s)`` with RIdiom's findings or None on a timeout
+    (``RidiomWorker``). Files that the scan skips are passed over; timeouts are counted, not compared. Only
+    our findings inside the spans RIdiom reads are compared. Returns the agreement table with the number of
+    files compared and of timeouts as columns (so they travel with the CSV).
+    """
+    from smells.corpus import select_files
+    from smells.scan import scan_file
+
+    files = [(p, f) for p in projects for f in select_files(p, max_lines, seed)[0]]
+    random.Random(seed).shuffle(files)
+    counts, compared, timeouts = Counter(), 0, 0
+    for project, relative in files:
+        if compared >= max_files:
+            break
+        result = scan_file(project.root / relative, keep_source=True, max_bytes=max_bytes)
+        if result.skip:
+            continue
+        theirs = worker.findings(result.source, timeout_s)
+        if theirs is None:
+            timeouts += 1
+            log(f"timeout: {project.name}/{relative}")
+            continue
+        spans = visible_spans(ast.parse(result.source))
+        ours = [(f.idiom, f.line, f.end_line) for f in result.findings
+                if any(a <= f.line and f.end_line <= b for a, b in spans)]
+        counts += compare(ours, theirs)
+        compared += 1
+    table = agreement_table(counts, compared, timeouts)
+    table["files"] = compared
+    table["timeouts"] = timeouts
     return table

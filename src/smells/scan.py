@@ -10,12 +10,13 @@ import io
 import os
 import sys
 import tokenize
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from smells.detector import detect
-from smells.findings import Finding, Scope, Skip
+from smells.findings import IDIOMS, SKIP_REASONS, Finding, Scope, Skip
 
 # Larger files are almost always generated (tables, vendored bundles); they are skipped, not scanned.
 DEFAULT_MAX_BYTES = 2_000_000
@@ -147,3 +148,17 @@ def terminal_progress(stream=None) -> Callable[[int, int, str], None] | None:
         stream.flush()
 
     return show
+
+
+def summarize(results: list[FileResult]) -> dict:
+    """Counts over scanned files (``smells scan``'s summary and the self-scan's): files, lines, per idiom, skips."""
+    by_idiom = Counter(f.idiom for r in results for f in r.findings)
+    skips = Counter(r.skip.reason for r in results if r.skip)
+    return {
+        "files": len(results),
+        "files_scanned": sum(r.skip is None for r in results),
+        "lines": sum(r.lines for r in results),
+        "findings": sum(by_idiom.values()),
+        "by_idiom": {idiom: by_idiom.get(idiom, 0) for idiom in IDIOMS},
+        "skipped": {reason: skips.get(reason, 0) for reason in SKIP_REASONS},
+    }

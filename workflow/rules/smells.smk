@@ -11,7 +11,12 @@ from smells.rules import has_ridiom, has_ruff, installed_fingerprint, python_fil
 
 validate(config["smells"], "../schemas/smells.schema.yaml")
 SMELLS = config["smells"]
-SMELLS_DIR = f"results/smells/{SMELLS['corpus']['source']}"
+SMELLS_NAME = SMELLS["corpus"]["name"] or SMELLS["corpus"]["source"]
+SMELLS_DIR = f"results/smells/{SMELLS_NAME}"
+# Recorded studies (small tables committed under recorded/) shown beside this run; a recorded corpus of the
+# same name as this run is this run.
+SMELLS_STUDIES = {SMELLS_NAME: SMELLS_DIR, **{r["label"]: r["path"] for r in SMELLS["recorded"]
+                                              if r["label"] != SMELLS_NAME}}
 SMELLS_FIGURES = "figures/smells"
 SMELLS_TEX = "paper/generated/smells"
 SMELLS_HAS_RIDIOM = has_ridiom()
@@ -24,7 +29,8 @@ SMELLS_TARGETS = [
     f"{SMELLS_FIGURES}/stages.pdf",
     f"{SMELLS_FIGURES}/speed.pdf",
     f"{SMELLS_TEX}/macros.tex",
-    *(f"{SMELLS_TEX}/{name}.tex" for name in ("comparison", "stages", "speed", "ridiom", "ruff", "disagreements")),
+    *(f"{SMELLS_TEX}/{name}.tex"
+      for name in ("comparison", "stages", "speed", "ridiom", "ruff", "disagreements", "scale")),
 ]
 # paper/sections/smells.tex reads all of these: paper.smk's PDF rule takes them from this shared list.
 PAPER_EXTRA_INPUTS = globals().get("PAPER_EXTRA_INPUTS", [])
@@ -40,6 +46,8 @@ rule smells_corpus:
     params:
         corpus=SMELLS["corpus"],
         fetch=SMELLS["fetch"],
+        # Shared by pinned corpora (and smells.select's cache): wheels are named by file and hash-verified.
+        wheels="results/smells/wheels",
         code=module_digest("smells.corpus", "smells.fetch"),
         # What is installed is part of the installed corpus: a new or upgraded package reruns the scan.
         installed=installed_fingerprint(SMELLS["corpus"]["site_packages"])
@@ -247,7 +255,7 @@ rule smells_tables:
         ridiom=[f"{SMELLS_DIR}/ridiom.csv"] if SMELLS_HAS_RIDIOM else [],
         ruff=[f"{SMELLS_DIR}/ruff.csv"] if SMELLS_HAS_RUFF else [],
     params:
-        corpus=SMELLS["corpus"]["source"],
+        corpus=SMELLS_NAME,
         code=module_digest("smells.report", "paperkit.latex"),
     log:
         f"{SMELLS_DIR}/logs/tables.log",
@@ -255,3 +263,27 @@ rule smells_tables:
         DEBA_ENV
     script:
         "../scripts/smells_tables.py"
+
+
+rule smells_scale:
+    """This run's corpus beside the recorded ones (smells.recorded): size, total densities, effect, power."""
+    output:
+        f"{SMELLS_TEX}/scale.tex",
+    input:
+        [f"{folder}/{name}" for folder in SMELLS_STUDIES.values() for name in ("projects.csv", "comparison.csv",
+                                                                             "tests.json")],
+    params:
+        studies=SMELLS_STUDIES,
+        code=module_digest("smells.report", "paperkit.latex"),
+    log:
+        f"{SMELLS_DIR}/logs/scale.log",
+    conda:
+        DEBA_ENV
+    script:
+        "../scripts/smells_scale.py"
+
+
+rule smells:
+    """The smells study alone (figures, tables, macros of its paper section); never trains DEBA."""
+    input:
+        SMELLS_TARGETS,

@@ -13,7 +13,7 @@ For each size: the first step (which includes any compilation) and the median of
 `total_s` is what the whole sequence cost, the number to choose by. Compilation is measured cold: the
 on-disk graph caches are switched off, since otherwise one mode reuses another's graphs (in a real grid the
 cache does cut the cost of every run after the first on a machine). Shared by `benchmarks.run` (CPU) and
-`benchmarks/gpu_check.py` (GPU).
+`benchmarks/gpu_check.py` (GPU), in the cuDNN mode the paper grid trains in (`deba.train.configure_backends`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from deba.config import TrainConfig
 from deba.models import build_model
 from deba.throughput import synchronize
+from deba.train import configure_backends
 
 MODES = {"eager": None, "compiled": {}, "compiled-static": {"dynamic": False}}
 
@@ -42,6 +44,7 @@ def compile_modes(device: torch.device, batch_sizes: list[int], steps: int, scal
 
 def _run_mode(mode: str, device: torch.device, batch_sizes: list[int], steps: int, scale: str) -> dict:
     channels_last = device.type == "cuda"
+    configure_backends(device, TrainConfig().deterministic)
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     torch.manual_seed(0)

@@ -4,6 +4,10 @@ A kill can leave at most a temporary file behind (writes go to a temporary name,
 resume the newest checkpoint whose hash matches is used; a truncated or corrupted one is reported by name
 and the previous one is tried. Loading uses `torch.load(weights_only=True)`, so a checkpoint can hold only
 tensors and plain Python values.
+
+`random_state` / `restore_random_state` carry the random generators a run draws from between checkpoints:
+the CPU generator and, on a GPU, that device's CUDA generator, from which dropout and stochastic depth draw
+there. Without the CUDA one a run resumed mid-epoch (after SIGTERM) would diverge from an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -56,6 +60,28 @@ def load_latest(directory: Path, map_location: str | torch.device = "cpu") -> di
         except Exception as error:  # hash matched but unreadable: written by an incompatible version
             log.warning("checkpoint %s could not be loaded (%s); trying an older one", path, error)
     return None
+
+
+def random_state(device: torch.device) -> dict:
+    """The generators' states to put into a checkpoint: the CPU one, and `device`'s own CUDA one on a GPU."""
+    state = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def restore_random_state(state: dict, device: torch.device) -> None:
+    """Put back what `random_state` saved. A CUDA state is restored only when training is on a GPU again
+    (a run resumed on the CPU draws nothing from it); a GPU run resumed from a CPU checkpoint says so."""
+    # generator states are CPU byte tensors, whatever map_location moved them to
+    torch.set_rng_state(state["cpu"].cpu())
+    if device.type != "cuda":
+        return
+    if "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"].cpu(), device)
+    else:
+        log.warning("the checkpoint holds no CUDA random state (it was made on a CPU): dropout on %s does not "
+                    "continue the interrupted run's random stream", device)
 
 
 def remove_all(directory: Path) -> None:

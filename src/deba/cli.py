@@ -70,7 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     system.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     system.add_argument("--compile", choices=COMPILE_MODES, default=DEFAULTS.compile)
     system.add_argument("--nondeterministic", action="store_true", help="allow cuDNN autotuning on GPU")
-    system.add_argument("--memory-cap-batch", type=int, help="treat batches above this as out of memory (tests)")
     system.add_argument("--keep-checkpoints", action="store_true")
     system.add_argument("--quiet", action="store_true", help="log warnings only")
     return parser

@@ -83,7 +83,6 @@ class TrainConfig:
     threads: int | None = None
     deterministic: bool = True
     compile: str = "off"
-    memory_cap_batch: int | None = None  # simulate a memory limit on CPU: batches above this "run out of memory"
     keep_checkpoints: bool = False
     out: str = "run"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -119,7 +118,7 @@ class TrainConfig:
         _int("warmup_epochs", self.warmup_epochs, minimum=0)
         _int("calibration_epochs", self.calibration_epochs, minimum=2)
         _int("adabatch_interval", self.adabatch_interval, minimum=1)
-        for key in ("train_subset", "test_subset", "threads", "memory_cap_batch"):
+        for key in ("train_subset", "test_subset", "threads"):
             if getattr(self, key) is not None:
                 _int(key, getattr(self, key), minimum=1)
         if self.lr is not None:

@@ -71,6 +71,32 @@ def resolve_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
+def configure_backends(device: torch.device, deterministic: bool) -> None:
+    """cuDNN's mode on a GPU: deterministic algorithms, or autotuning (`deterministic=False`); TF32 either way.
+
+    The paper grid trains deterministic (`TrainConfig.deterministic`'s default), and so must everything that
+    measures its speed: with autotuning cuDNN benchmarks its algorithms at the first step of every new input
+    shape, and an adaptive scheduler meets a new shape at every batch change while the fixed baseline meets
+    one, so the adaptive run alone would pay that cost inside its training time (and a different cost each
+    time, since autotuning picks by timing). Deterministic algorithms are also what lets a rerun repeat.
+    The throughput profile and the GPU check call this too, so they measure the mode training runs in."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = not deterministic
+        torch.backends.cudnn.deterministic = deterministic
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+
+
+# cuDNN and cuBLAS report a failed workspace allocation as a plain RuntimeError, not torch.OutOfMemoryError
+_OUT_OF_MEMORY_MESSAGES = ("out of memory", "CUDNN_STATUS_ALLOC_FAILED", "CUBLAS_STATUS_ALLOC_FAILED")
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether `error` means the device ran out of memory, however the library that hit it reported it."""
+    return isinstance(error, torch.OutOfMemoryError) or (
+        isinstance(error, RuntimeError) and any(text in str(error) for text in _OUT_OF_MEMORY_MESSAGES))
+
+
 def learning_rate(config: TrainConfig, epoch: int, batch_size: int) -> float:
     base = config.lr if config.lr is not None else default_lr(config.arch)
     ratio = batch_size / config.batch_size
@@ -111,13 +137,10 @@ class Trainer:
         self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.on_gpu else nullcontext())
         self.state = RunState()
         self._stop_requested = False
+        self.eval_batch_size: int | None = None  # None: the loader's; halved after an out-of-memory error
 
     def _configure_backends(self) -> None:
-        if self.on_gpu:
-            torch.backends.cudnn.benchmark = not self.config.deterministic
-            torch.backends.cudnn.deterministic = self.config.deterministic
-            torch.backends.cuda.matmul.allow_tf32 = True
-            torch.backends.cudnn.allow_tf32 = True
+        configure_backends(self.device, self.config.deterministic)
 
     # --- the loop ----------------------------------------------------------------------------------------
 
@@ -176,7 +199,9 @@ class Trainer:
                         self._save_checkpoint()
                         raise Preempted()
                 break
-            except torch.OutOfMemoryError:
+            except RuntimeError as error:
+                if not is_out_of_memory(error):
+                    raise
                 batch_size = self._handle_out_of_memory(batch_size)
         epoch_time = state.epoch_time_s + self._elapsed(started)
         progress.close()
@@ -193,23 +218,28 @@ class Trainer:
 
     def _train_step(self, images: torch.Tensor, labels: torch.Tensor) -> None:
         batch_size = len(labels)
-        if self.config.memory_cap_batch is not None and batch_size > self.config.memory_cap_batch:
-            raise torch.OutOfMemoryError(f"simulated: batch {batch_size} > memory_cap_batch "
-                                         f"{self.config.memory_cap_batch}")
         self.monitor.zero_grad()
+        half_batches = None
         if self.config.scheduler == "gns" and batch_size >= 4:
-            loss, correct = self._half_batch_backward(images, labels)
+            loss, correct, half_batches = self._half_batch_backward(images, labels)
         else:
             with self.autocast:
                 logits = self.step_model(images)
                 loss = F.cross_entropy(logits, labels)
             loss.backward()
             correct = (logits.argmax(1) == labels).sum()
-        self.monitor.observe_step(loss, correct, batch_size)
+        # The step before the monitor records it: a step that runs out of memory (fused SGD allocates its
+        # momentum at the first one, before updating anything) is retried at a smaller batch and must not
+        # stay counted. SGD without a gradient scaler leaves the gradients as they were, so the monitor
+        # reads the same numbers after the step (tests/deba/test_cuda_paths.py checks it).
         self.optimizer.step()
+        if half_batches is not None:
+            self.monitor.observe_half_batches(*half_batches)
+        self.monitor.observe_step(loss, correct, batch_size)
 
     def _half_batch_backward(self, images, labels):
-        """Two half-size backward passes whose halved sum is the full-batch gradient, for the noise scale."""
+        """Two half-size backward passes whose halved sum is the full-batch gradient, for the noise scale;
+        returns (loss, correct, the arguments of the monitor's `observe_half_batches`)."""
         half = len(labels) // 2
         losses, correct, first_half = [], 0, None
         for part in (slice(0, half), slice(half, 2 * half)):
@@ -225,8 +255,7 @@ class Trainer:
         second_half = full - first_half
         # each half-batch's own gradient is twice its share of the sum, so its squared norm is 4x
         sq_norm_halves = 2 * (first_half.square().sum() + second_half.square().sum())
-        self.monitor.observe_half_batches(sq_norm_halves, full.square().sum(), 2 * half)
-        return (losses[0] + losses[1]) / 2, correct
+        return (losses[0] + losses[1]) / 2, correct, (sq_norm_halves, full.square().sum(), 2 * half)
 
     def _handle_out_of_memory(self, batch_size: int) -> int:
         """Retry at the last size that worked and lower the scheduler's cap so it is not tried again."""
@@ -244,14 +273,32 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self) -> tuple[float, float]:
+        """(test loss, test accuracy); after an out-of-memory error, again with half the failed batch size,
+        which later epochs keep (evaluation batches do not change results, only how many images go at once)."""
         self.model.eval()
-        loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
-        correct = torch.zeros((), device=self.device, dtype=torch.int64)
-        for images, labels in self.loader.test_batches():
-            with self.autocast:
-                logits = self.model(images)
-            loss_sum += F.cross_entropy(logits.float(), labels, reduction="sum").double()
-            correct += (logits.argmax(1) == labels).sum()
+        while True:
+            loss_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+            correct = torch.zeros((), device=self.device, dtype=torch.int64)
+            sizes = {} if self.eval_batch_size is None else {"batch_size": self.eval_batch_size}
+            attempted = self.eval_batch_size or len(self.dataset.test)
+            try:
+                for images, labels in self.loader.test_batches(**sizes):
+                    attempted = len(labels)
+                    with self.autocast:
+                        logits = self.model(images)
+                    loss_sum += F.cross_entropy(logits.float(), labels, reduction="sum").double()
+                    correct += (logits.argmax(1) == labels).sum()
+                break
+            except RuntimeError as error:
+                if not is_out_of_memory(error) or attempted == 1:
+                    raise
+                del error  # its traceback holds the failed batch's tensors
+                images = labels = logits = None
+                if self.on_gpu:
+                    torch.cuda.empty_cache()
+                self.eval_batch_size = attempted // 2
+                log.warning("out of memory evaluating batches of %d; evaluating in batches of %d",
+                            attempted, self.eval_batch_size)
         n = len(self.dataset.test)
         return loss_sum.item() / n, correct.item() / n
 
@@ -322,7 +369,7 @@ class Trainer:
                     "epoch_time_s": state.epoch_time_s, "status": state.status,
                     "checkpoint_sequence": state.checkpoint_sequence},
             "rows": [[row[k] for k in EPOCH_COLUMNS] for row in state.rows],
-            "rng": torch.get_rng_state(),
+            "rng": checkpoint.random_state(self.device),
         }
         checkpoint.save(self.out / "checkpoints", payload, state.checkpoint_sequence)
 
@@ -346,7 +393,9 @@ class Trainer:
                               train_time_s=run["train_time_s"], epoch_time_s=run["epoch_time_s"],
                               rows=[dict(zip(EPOCH_COLUMNS, values)) for values in payload["rows"]],
                               status=run["status"], checkpoint_sequence=run["checkpoint_sequence"])
-        torch.set_rng_state(payload["rng"].cpu())
+        # checkpoints from before the CUDA state was saved hold the CPU generator's state alone
+        rng = payload["rng"] if isinstance(payload["rng"], dict) else {"cpu": payload["rng"]}
+        checkpoint.restore_random_state(rng, self.device)
         log.info("resumed %s at epoch %d (sample %d)", self.out, self.state.epoch, self.state.sample_offset)
 
     # --- helpers -----------------------------------------------------------------------------------------

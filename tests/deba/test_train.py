@@ -10,7 +10,7 @@ import torch
 from deba.config import ARCHITECTURES, TrainConfig
 from deba.models import build_model, build_optimizer, load_optimizer_state
 from deba.monitor import GradientMonitor
-from deba.train import EPOCH_COLUMNS, EXIT_PREEMPTED, train
+from deba.train import EPOCH_COLUMNS, EXIT_PREEMPTED, Trainer, train
 
 from .conftest import RESUME_ARGS, epoch_rows, run_cli, start_and_wait_for_epochs, without_time
 
@@ -96,9 +96,21 @@ def test_non_finite_loss_is_recorded_as_diverged(tmp_path):
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "diverged"
 
 
-def test_out_of_memory_retries_at_the_previous_size_and_lowers_the_cap(tmp_path):
-    summary = train(small_config(tmp_path, scheduler="adabatch", adabatch_interval=1, batch_size=64, epochs=3,
-                                 memory_cap_batch=100))
+def simulate_memory_limit(monkeypatch, max_batch: int) -> None:
+    """Fault injection: training steps on batches above `max_batch` raise the error a full GPU raises."""
+    real_step = Trainer._train_step
+
+    def step(self, images, labels):
+        if len(labels) > max_batch:
+            raise torch.OutOfMemoryError(f"simulated: batch {len(labels)} > {max_batch}")
+        return real_step(self, images, labels)
+
+    monkeypatch.setattr(Trainer, "_train_step", step)
+
+
+def test_out_of_memory_retries_at_the_previous_size_and_lowers_the_cap(tmp_path, monkeypatch):
+    simulate_memory_limit(monkeypatch, max_batch=100)
+    summary = train(small_config(tmp_path, scheduler="adabatch", adabatch_interval=1, batch_size=64, epochs=3))
     rows = epoch_rows(tmp_path / "run")
     assert summary["status"] == "completed"
     assert [int(r["batch_size"]) for r in rows] == [64, 64, 64]

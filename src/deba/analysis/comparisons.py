@@ -20,24 +20,32 @@ import pandas as pd
 
 from paperkit.stats import holm, mean_ci, paired_comparison
 
+from .devices import DEVICE_COLUMN, check_paired_devices, with_device_names
+
 BASELINE = ("fixed", "main")
 CELL = ["dataset", "arch"]
 METHOD = ["scheduler", "variant"]
 
 
-def paired_runs(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per non-baseline run with its same-seed fixed-batch baseline and the per-pair effects."""
+def paired_runs(runs: pd.DataFrame, *, allow_mixed_devices: bool = False) -> pd.DataFrame:
+    """One row per non-baseline run with its same-seed fixed-batch baseline and the per-pair effects;
+    refuses pairs whose runs ran on different devices unless allowed (`deba.analysis.devices`)."""
+    runs = with_device_names(runs)
     is_baseline = (runs["scheduler"] == BASELINE[0]) & (runs["variant"] == BASELINE[1])
-    baseline = runs[is_baseline][CELL + ["seed", "status", "final_test_acc", "train_time_s", "time_to_target_s"]]
+    baseline = runs[is_baseline][CELL + ["seed", "status", "final_test_acc", "train_time_s", "time_to_target_s",
+                                         DEVICE_COLUMN]]
     baseline = baseline.rename(columns={"status": "status_fixed", "final_test_acc": "acc_fixed",
-                                        "train_time_s": "time_fixed", "time_to_target_s": "ttt_fixed"})
+                                        "train_time_s": "time_fixed", "time_to_target_s": "ttt_fixed",
+                                        DEVICE_COLUMN: "device_fixed"})
     method = runs[~is_baseline][CELL + METHOD + ["seed", "window", "cooldown", "status", "final_test_acc",
-                                                 "train_time_s", "time_to_target_s", "num_batch_changes"]]
+                                                 "train_time_s", "time_to_target_s", "num_batch_changes",
+                                                 DEVICE_COLUMN]]
     method = method.rename(columns={"status": "status_method", "final_test_acc": "acc_method",
                                     "train_time_s": "time_method", "time_to_target_s": "ttt_method",
-                                    "num_batch_changes": "batch_changes"})
+                                    "num_batch_changes": "batch_changes", DEVICE_COLUMN: "device_method"})
     pairs = method.merge(baseline, on=CELL + ["seed"], how="left")
     pairs["status_fixed"] = pairs["status_fixed"].fillna("missing")
+    pairs["mixed_devices"] = check_paired_devices(pairs, allow_mixed=allow_mixed_devices)
     both_completed = (pairs["status_method"] == "completed") & (pairs["status_fixed"] == "completed")
     pairs["acc_diff"] = np.where(both_completed, pairs["acc_method"] - pairs["acc_fixed"], np.nan)
     pairs["speedup"] = np.where(both_completed, 1.0 - pairs["time_method"] / pairs["time_fixed"], np.nan)

@@ -13,7 +13,8 @@ reader sees how far the measurement can be trusted. The training comparisons go 
 blocks, each with freshly built contenders, because where a process happens to place a model's tensors
 moves a whole block's ratio by a few percent (two identical loops differed by 2-4% between blocks here,
 once by 10%, while the trainer's extra operators cost 0.3% of a step under the profiler); their interval
-resamples blocks, not rounds, so it includes that variation. Run through `python -m benchmarks.run` (see README).
+resamples blocks, not rounds, so it includes that variation. Run through `python -m benchmarks.run` (see README),
+which chooses the one device every benchmark here runs on and passes it in.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from deba.config import ARCHITECTURES, TrainConfig
 from deba.data import Dataset, EpochLoader, Split
 from deba.models import build_model
 from deba.thresholds import Thresholds
-from deba.throughput import measure
+from deba.throughput import measure, synchronize
 from deba.train import Trainer
 
 
@@ -92,8 +93,9 @@ def _paired_blocks(build, blocks: int, rounds: int) -> dict:
             "block_ratios": [block["ratio"] for block in per_block], "blocks": blocks, "rounds": rounds}
 
 
-def bench_data(n: int = 10_000, rounds: int = 3) -> dict:
-    """Images per second through one epoch of augmented, normalized batches of 128."""
+def bench_data(device: torch.device, n: int = 10_000, rounds: int = 3) -> dict:
+    """Images per second through one epoch of augmented, normalized batches of 128, delivered on `device`
+    (the DataLoader's batches are copied there, as training would have to)."""
     import torchvision
     import torchvision.transforms as T
 
@@ -106,19 +108,21 @@ def bench_data(n: int = 10_000, rounds: int = 3) -> dict:
                                      T.Normalize((0.49, 0.48, 0.45), (0.25, 0.24, 0.26))])
     loader = torch.utils.data.DataLoader(reference, batch_size=128, shuffle=True, num_workers=2,
                                          persistent_workers=True)
-    split = Split(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels))
+    split = Split(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels)).to(device)
     ours = EpochLoader(Dataset("bench", split, split, 10, True, torch.full((3,), 0.5), torch.full((3,), 0.25)), 0)
 
     def run_reference():
         started = time.perf_counter()
         for batch, _ in loader:
-            batch.sum()
+            batch.to(device).sum()
+        synchronize(device)
         return time.perf_counter() - started
 
     def run_ours():
         started = time.perf_counter()
         for batch, _ in ours.train_batches(epoch=1, batch_size=128):
             batch.sum()
+        synchronize(device)
         return time.perf_counter() - started
 
     run_reference()  # start the workers
@@ -129,14 +133,15 @@ def bench_data(n: int = 10_000, rounds: int = 3) -> dict:
             "speedup_ci": timing["ratio_ci"], "rounds": rounds, "goal": ">= 10x"}
 
 
-def _small_trainer(scheduler: str, train_size: int, batch_size: int, **extra) -> Trainer:
+def _small_trainer(scheduler: str, train_size: int, batch_size: int, device: torch.device, **extra) -> Trainer:
     config = TrainConfig(dataset="synthetic", arch="resnet18", scale="cpu", scheduler=scheduler, epochs=3,
-                         batch_size=batch_size, threads=torch.get_num_threads(), out="/tmp/deba-bench", **extra)
+                         batch_size=batch_size, threads=torch.get_num_threads(), out="/tmp/deba-bench",
+                         device=device.type, **extra)
     trainer = Trainer(config)
     images, labels = cifar_like(train_size, seed=1)
     split = Split(torch.from_numpy(images).permute(0, 3, 1, 2).contiguous(), torch.from_numpy(labels))
-    trainer.dataset.train = split
-    trainer.loader = EpochLoader(trainer.dataset, 0)
+    trainer.dataset.train = split.to(trainer.device)
+    trainer.loader = EpochLoader(trainer.dataset, 0, channels_last=trainer.channels_last)
     return trainer
 
 
@@ -165,13 +170,15 @@ def _trainer_epoch_seconds(trainer: Trainer, reset=lambda: None) -> float:
     return trainer.state.rows[-1]["epoch_train_time_s"]
 
 
-def bench_trainer_overhead(train_size: int = 512, batch_size: int = 128, blocks: int = 5, rounds: int = 8) -> dict:
+def bench_trainer_overhead(device: torch.device, train_size: int = 512, batch_size: int = 128, blocks: int = 5,
+                           rounds: int = 8) -> dict:
     """Short epochs (4 steps) over many alternating rounds: pairing at about a second cancels the load drift
     of a shared machine, and the trainer's per-epoch work weighs more than in a real epoch (conservative)."""
 
     def build():
-        trainer = _small_trainer("fixed", train_size, batch_size)
-        model = build_model("resnet18", 10, "cpu")
+        trainer = _small_trainer("fixed", train_size, batch_size, device)
+        model = build_model("resnet18", 10, "cpu").to(
+            device, memory_format=torch.channels_last if trainer.channels_last else torch.preserve_format)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
         initial = {key: value.clone() for key, value in trainer.model.state_dict().items()}
         reset_trainer = _weights_resetter([(trainer.model, trainer.optimizer)], initial)
@@ -180,12 +187,15 @@ def bench_trainer_overhead(train_size: int = 512, batch_size: int = 128, blocks:
         def bare_loop():  # the 20-line reference: same batches, weights, model size and optimizer settings
             reset_bare()
             model.train()
+            synchronize(device)
             started = time.perf_counter()
             for images, labels in trainer.loader.train_batches(epoch=1, batch_size=batch_size):
                 optimizer.zero_grad(set_to_none=True)
-                loss = F.cross_entropy(model(images), labels)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                    loss = F.cross_entropy(model(images), labels)
                 loss.backward()
                 optimizer.step()
+            synchronize(device)
             return time.perf_counter() - started
 
         def trainer_epoch():
@@ -202,14 +212,15 @@ def bench_trainer_overhead(train_size: int = 512, batch_size: int = 128, blocks:
             "goal": "<= 3%"}
 
 
-def bench_monitor_overhead(train_size: int = 512, batch_size: int = 128, blocks: int = 5, rounds: int = 8) -> dict:
+def bench_monitor_overhead(device: torch.device, train_size: int = 512, batch_size: int = 128, blocks: int = 5,
+                           rounds: int = 8) -> dict:
     """`deba` against `fixed` (the monitor runs for both, since `fixed` baselines supply DEBA's thresholds),
     and the monitor's own per-step reduction timed alone against the step it is part of."""
     last_fixed = []
 
     def build():
-        fixed = _small_trainer("fixed", train_size, batch_size)
-        deba = _small_trainer("deba", train_size, batch_size)
+        fixed = _small_trainer("fixed", train_size, batch_size, device)
+        deba = _small_trainer("deba", train_size, batch_size, device)
         # DEBA decides after every epoch as usual, but a cooldown that never ends keeps the batch size fixed
         deba.scheduler.thresholds = Thresholds(1.0, 1.0, 1.0)
         deba.scheduler.cooldown_left = 10**9
@@ -236,19 +247,22 @@ def _monitor_step_seconds(trainer: Trainer, batch_size: int, calls: int = 200) -
     """Median seconds of the monitor's per-step work (`observe_step`: gathering and reducing the gradients).
 
     The trainer must have trained: its last step's gradients are what `observe_step` gathers."""
-    monitor = trainer.monitor
-    loss, correct = torch.tensor(1.0), torch.tensor(batch_size // 2)
+    monitor, device = trainer.monitor, trainer.device
+    loss, correct = torch.tensor(1.0, device=device), torch.tensor(batch_size // 2, device=device)
     times = []
     for _ in range(calls):
+        synchronize(device)
         started = time.perf_counter()
         monitor.observe_step(loss, correct, batch_size)
+        synchronize(device)
         times.append(time.perf_counter() - started)
     monitor.end_epoch()  # discard what these calls accumulated
     return statistics.median(times)
 
 
-def bench_throughput(batch_sizes=(16, 32, 64, 128, 256, 512, 1024, 2048), timed_steps: int = 2) -> dict:
+def bench_throughput(device: torch.device, batch_sizes=(16, 32, 64, 128, 256, 512, 1024, 2048),
+                     timed_steps: int = 2) -> dict:
     rows = []
     for arch in ARCHITECTURES:
-        rows += measure(arch, "cpu", list(batch_sizes), torch.device("cpu"), timed_steps=timed_steps)
+        rows += measure(arch, "cpu", list(batch_sizes), device, timed_steps=timed_steps)
     return {"name": "throughput vs batch size (cpu scale)", "rows": rows}

@@ -3,8 +3,10 @@
     python -m benchmarks.run            # everything (about 15 minutes on 2 CPU cores; `--skip NAME ...` omits some)
     python -m benchmarks.run --quick    # smaller sizes, for a smoke test
 
-The JSON carries the device, thread count and package versions; the markdown table is what the README
-shows. Goals are checked against ratios measured side by side in this one run.
+Every benchmark runs on the one device `--device` names (default `cpu`, where the recorded results and
+their goals come from; `cuda` or `auto` on a GPU machine), chosen here and passed to each. The JSON carries
+that device, thread count and package versions; the markdown table is what the README shows. Goals are
+checked against ratios measured side by side in this one run.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import platform
 from datetime import datetime, timezone
 from pathlib import Path
 
+from deba.config import DEVICES
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def environment() -> dict:
+def environment(device) -> dict:
     import torch
 
     from deba.provenance import package_versions
@@ -28,7 +32,7 @@ def environment() -> dict:
     return {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": platform.machine(), "processor": platform.processor(), "cpu_count": os.cpu_count(),
             "torch_threads": torch.get_num_threads(), "packages": package_versions(),
-            "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"}
+            "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"}
 
 
 def _interval(bounds: list[float], template: str) -> str:
@@ -70,24 +74,28 @@ def markdown(results: dict) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--device", choices=DEVICES, default="cpu", help="where every benchmark runs")
     parser.add_argument("--skip", nargs="*", default=[],
                         choices=["data", "trainer", "monitor", "throughput", "compile", "smells", "workflow"])
     args = parser.parse_args(argv)
+    from deba.train import resolve_device
+
     from . import bench_training as training
 
-    results = {"environment": environment(), "comparisons": []}
+    device = resolve_device(args.device)
+    results = {"environment": environment(device), "comparisons": []}
     rounds = 1 if args.quick else 7  # data; the training comparisons use short epochs, in blocks of rounds
     blocks, training_rounds = (2, 2) if args.quick else (5, 8)
     comparisons = results["comparisons"]
     if "data" not in args.skip:
-        data = training.bench_data(n=2000 if args.quick else 10_000, rounds=rounds)
+        data = training.bench_data(device, n=2000 if args.quick else 10_000, rounds=rounds)
         comparisons.append({
             "name": "data loader (images/s)", "ours": f"{data['ours_images_per_s']:.0f}",
             "reference": f"{data['torchvision_images_per_s']:.0f} (torchvision DataLoader, 2 workers)",
             "ratio": f"{data['speedup']:.1f}x{_interval(data['speedup_ci'], '{:.1f}x')}",
             "goal": ">= 10x", "met": data["speedup"] >= 10, "raw": data})
     if "trainer" not in args.skip:
-        trainer = training.bench_trainer_overhead(blocks=blocks, rounds=training_rounds)
+        trainer = training.bench_trainer_overhead(device, blocks=blocks, rounds=training_rounds)
         comparisons.append({
             "name": "trainer epoch, fixed (s)", "ours": f"{trainer['trainer_s']:.2f}",
             "reference": f"{trainer['bare_loop_s']:.2f} (bare PyTorch loop)",
@@ -95,7 +103,7 @@ def main(argv=None) -> None:
                      + _block_range(trainer["block_slowdowns"]),
             "goal": "<= +3%", "met": trainer["slowdown"] <= 0.03, "raw": trainer})
     if "monitor" not in args.skip:
-        monitor = training.bench_monitor_overhead(blocks=blocks, rounds=training_rounds)
+        monitor = training.bench_monitor_overhead(device, blocks=blocks, rounds=training_rounds)
         comparisons.append({
             "name": "deba vs fixed, per step (ms)", "ours": f"{monitor['deba_step_s'] * 1e3:.1f}",
             "reference": f"{monitor['fixed_step_s'] * 1e3:.1f} (fixed)",
@@ -109,16 +117,15 @@ def main(argv=None) -> None:
             "met": monitor["monitor_fraction_of_step"] < 0.01, "raw": None})
     if "throughput" not in args.skip:
         sizes = (16, 64, 256) if args.quick else (16, 32, 64, 128, 256, 512, 1024, 2048)
-        results["throughput"] = training.bench_throughput(batch_sizes=sizes, timed_steps=1 if args.quick else 2)
+        results["throughput"] = training.bench_throughput(device, batch_sizes=sizes, timed_steps=1 if args.quick else 2)
     if "compile" not in args.skip:
-        import torch
-
         from . import bench_compile
 
         sizes, steps = ([16, 24], 1) if args.quick else ([128, 192, 288], 5)
-        results["compile"] = bench_compile.compile_modes(torch.device("cpu"), sizes, steps, "cpu")
+        results["compile"] = bench_compile.compile_modes(device, sizes, steps, "cpu")
         results.setdefault("extra_tables", []).append(
-            "torch.compile while the batch size changes (`benchmarks/bench_compile.py`), `cpu` scale on this CPU. "
+            "torch.compile while the batch size changes (`benchmarks/bench_compile.py`), `cpu` scale on "
+            f"{'this CPU' if device.type == 'cpu' else results['environment']['device']}. "
             + bench_compile.markdown(results["compile"], steps))
     if "smells" not in args.skip:
         # the smells detector beside RIdiom and ruff: its own script, which writes smells_speed.{json,md}

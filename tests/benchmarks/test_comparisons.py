@@ -64,9 +64,11 @@ def test_markdown_names_the_machine_and_marks_goals():
 
 
 def test_throughput_benchmark_profiles_every_architecture():
+    import torch
+
     from benchmarks.bench_training import bench_throughput
     from deba.config import ARCHITECTURES
 
-    rows = bench_throughput(batch_sizes=(4,), timed_steps=1)["rows"]
+    rows = bench_throughput(torch.device("cpu"), batch_sizes=(4,), timed_steps=1)["rows"]
     assert [row["arch"] for row in rows] == list(ARCHITECTURES)
     assert all(row["batch_size"] == 4 and row["images_per_s"] > 0 for row in rows)

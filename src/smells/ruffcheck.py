@@ -43,7 +43,8 @@ def perf_findings(command: list[str], files: list[Path]) -> list[dict]:
         if completed.returncode != 0:
             raise RuntimeError(f"ruff failed ({completed.returncode}): {completed.stderr.strip()[:500]}")
         for item in json.loads(completed.stdout or "[]"):
-            if item.get("code"):  # syntax errors come without a rule code
+            # Only PERF rules: syntax errors come without a code, or as "invalid-syntax" in newer ruff.
+            if str(item.get("code") or "").startswith("PERF"):
                 findings.append({"filename": item["filename"], "code": item["code"],
                                  "row": item["location"]["row"]})
     return findings
@@ -61,9 +62,12 @@ def corpus_findings(command: list[str], projects, *, max_lines: int, seed: int) 
     rows = []
     for project in projects:
         selected = select_files(project, max_lines, seed)[0]
-        paths = {str(project.root / f): f for f in selected}
+        # ruff reports absolute file names whatever it was given: match on resolved paths, or no finding
+        # would ever join ours (the scan's paths are relative to the project root).
+        paths = {str((project.root / f).resolve()): f for f in selected}
         for item in perf_findings(command, [project.root / f for f in selected]):
-            rows.append({"project": project.name, "path": paths.get(item["filename"], item["filename"]),
+            name = str(Path(item["filename"]).resolve())
+            rows.append({"project": project.name, "path": paths.get(name, item["filename"]),
                          "code": item["code"], "row": item["row"]})
     return pd.DataFrame(rows, columns=["project", "path", "code", "row"])
 

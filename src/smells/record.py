@@ -26,6 +26,11 @@ RECORDED_FILES = (*SCALE_FILES, "density.csv", "classifier_disagreements.csv", "
                   "stage_accuracy.json", "ridiom.csv", "ruff.csv")
 
 
+# The code a smells run executes (besides the packages it imports): its uncommitted edits are reported.
+STUDY_CODE = ("src/smells", "src/paperkit", "workflow/rules/smells.smk", "workflow/scripts/smells_*.py",
+              "workflow/schemas/smells.schema.yaml")
+
+
 def record(run: Path, folder: Path, *, command: str, wall: str) -> list[str]:
     """Copy the recorded files of ``run`` into ``folder`` and write its README; returns the files copied."""
     missing = [name for name in SCALE_FILES if not (run / name).is_file()]
@@ -36,7 +41,7 @@ def record(run: Path, folder: Path, *, command: str, wall: str) -> list[str]:
     for name in copied:
         shutil.copyfile(run / name, folder / name)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "src/smells", "workflow"], capture_output=True,
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", *STUDY_CODE], capture_output=True,
                            text=True, check=False).stdout.strip()
     lines = [
         f"# Recorded smells study: {folder.name}",
@@ -47,7 +52,7 @@ def record(run: Path, folder: Path, *, command: str, wall: str) -> list[str]:
         f"- command: `{command}`",
         f"- wall time: {wall} (downloads included)",
         f"- date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        f"- code version: {commit or 'unknown'}" + (" (with uncommitted changes to src/smells or workflow)"
+        f"- code version: {commit or 'unknown'}" + (f" (with uncommitted changes to {', '.join(STUDY_CODE)})"
                                                     if dirty else ""),
         (f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}, "
          f"Python {platform.python_version()}"),

@@ -13,9 +13,8 @@ from typing import Any, Iterable
 
 from .config import ConfigError, TrainConfig
 
-Run = namedtuple("Run", "dataset arch scheduler variant seed")
-
-RUN_DIR = "results/runs/{dataset}/{arch}/{scheduler}/{variant}/seed{seed}"
+from . import contract
+Run = namedtuple("Run", contract.RUN_KEYS)
 
 # Workflow config keys passed straight to every run's TrainConfig.
 SHARED_TRAINING_KEYS = ("scale", "epochs", "batch_size", "min_batch", "max_batch", "lr", "lr_schedule",
@@ -63,7 +62,7 @@ def _subset(chosen: Iterable | None, everything: list) -> list:
 
 
 def run_dir(run: Run) -> str:
-    return RUN_DIR.format(**run._asdict())
+    return contract.RUN_DIR.format(**run._asdict())
 
 
 def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from paperkit.files import write_text_atomically
 
 from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
+from .contract import CONFIG_FILE, EPOCH_COLUMNS, EPOCHS_FILE, SUMMARY_FILE, SUMMARY_KEYS
 from .data import EpochLoader, load_dataset
 from .models import build_model, build_optimizer, default_lr, is_cnn, load_optimizer_state
 from .monitor import GradientMonitor
@@ -39,10 +40,6 @@ from .thresholds import Thresholds
 log = logging.getLogger("deba.train")
 
 EXIT_PREEMPTED = 75  # EX_TEMPFAIL: the workflow profile retries the job, which resumes
-EPOCH_COLUMNS = ("epoch", "batch_size", "batch_cap", "lr", "steps", "train_loss", "train_acc", "test_loss",
-                 "test_acc", "grad_var", "grad_norm", "grad_norm_variation", "loss_variation", "noise_scale",
-                 "decision", "next_batch_size", "epoch_train_time_s", "train_time_s")
-TIME_COLUMNS = ("epoch_train_time_s", "train_time_s")
 
 
 class Preempted(Exception):
@@ -146,10 +143,10 @@ class Trainer:
 
     def run(self, resume: bool = False) -> dict:
         self.out.mkdir(parents=True, exist_ok=True)
-        if (self.out / "summary.json").exists():
+        if (self.out / SUMMARY_FILE).exists():
             if resume:
                 log.info("%s already holds a finished run; nothing to do", self.out)
-                return json.loads((self.out / "summary.json").read_text())
+                return json.loads((self.out / SUMMARY_FILE).read_text())
             raise FileExistsError(f"{self.out} already holds a finished run (summary.json); "
                                   "use another --out, or delete it to retrain")
         if resume:
@@ -169,7 +166,7 @@ class Trainer:
         if self.state.status == "running":
             self.state.status = "completed"
         summary = self._summary()
-        write_text_atomically(self.out / "summary.json", json.dumps(summary, indent=2) + "\n", durable=True)
+        write_text_atomically(self.out / SUMMARY_FILE, json.dumps(summary, indent=2) + "\n", durable=True)
         if not self.config.keep_checkpoints:
             checkpoint.remove_all(self.out / "checkpoints")
         return summary
@@ -330,19 +327,19 @@ class Trainer:
         writer.writeheader()
         for row in self.state.rows:
             writer.writerow({k: ("" if row[k] is None else row[k]) for k in EPOCH_COLUMNS})
-        write_text_atomically(self.out / "epochs.csv", buffer.getvalue(), durable=True)
+        write_text_atomically(self.out / EPOCHS_FILE, buffer.getvalue(), durable=True)
 
     def _write_config(self) -> None:
         threads = torch.get_num_threads()
         document = {"config": self.config.to_dict(), "provenance": provenance.collect(str(self.device), threads)}
-        write_text_atomically(self.out / "config.json", json.dumps(document, indent=2) + "\n", durable=True)
+        write_text_atomically(self.out / CONFIG_FILE, json.dumps(document, indent=2) + "\n", durable=True)
 
     def _summary(self) -> dict:
         config, rows = self.config, self.state.rows
         target = config.target_acc if config.target_acc is not None else DEFAULT_TARGET_ACC[config.dataset]
         reached = next((row["train_time_s"] for row in rows if row["test_acc"] >= target), None)
         trajectory = [row["batch_size"] for row in rows]
-        return {
+        summary = {
             "arch": config.arch, "dataset": config.dataset, "scheduler": config.scheduler,
             "variant": config.variant, "seed": config.seed, "scale": config.scale, "epochs": config.epochs,
             "epochs_completed": len(rows), "status": self.state.status,
@@ -353,6 +350,10 @@ class Trainer:
             "num_batch_changes": sum(a != b for a, b in zip(trajectory, trajectory[1:])),
             "code_version": provenance.code_version(),
         }
+        # The keys are the contract's (deba.contract.SUMMARY_KEYS, docs/results.md), in its order.
+        if set(summary) != set(SUMMARY_KEYS):
+            raise RuntimeError(f"summary keys {sorted(set(summary) ^ set(SUMMARY_KEYS))} disagree with deba.contract")
+        return {key: summary[key] for key in SUMMARY_KEYS}
 
     # --- checkpoints -------------------------------------------------------------------------------------
 

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-EPOCH_FIELDS = ["epoch", "batch_size", "batch_cap", "lr", "steps", "train_loss", "train_acc", "test_loss",
-                "test_acc", "grad_var", "grad_norm", "grad_norm_variation", "loss_variation", "noise_scale",
-                "decision", "next_batch_size", "epoch_train_time_s", "train_time_s"]
+from deba import contract
+from deba.contract import EPOCH_COLUMNS
+from deba.thresholds import SIGNALS
+
+EPOCH_FIELDS = list(EPOCH_COLUMNS)
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Grid:
                                                    "resnet50": (-0.01, 0.8, 0.02)})
     # (scheduler, variant, window, cooldown)
     methods: tuple = (("deba", "main", 15, 5), ("deba", "window-full", None, 5), ("deba", "cooldown-0", 15, 0),
-                      ("adabatch", "main", 15, 5))
+                      ("adabatch", "main", 15, 5), ("fixed", "repeat", 15, 5))
     diverged: tuple = (("digits", "resnet50", "deba", "main", 4),)
     code_version: str = "abc123"
 
@@ -74,7 +76,7 @@ def write_run(folder: Path, *, dataset, arch, scheduler, variant, seed, window, 
             "next_batch_size": trajectory[e + 1] if e + 1 < epochs else batch,
             "epoch_train_time_s": epoch_time, "train_time_s": cumulative})
         grad_norm_previous, loss_previous = grad_norm, loss
-    with open(folder / "epochs.csv", "w", newline="") as stream:
+    with open(folder / contract.EPOCHS_FILE, "w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=EPOCH_FIELDS)
         writer.writeheader()
         writer.writerows(rows)
@@ -87,14 +89,15 @@ def write_run(folder: Path, *, dataset, arch, scheduler, variant, seed, window, 
     provenance = {"code_version": code_version, "git_commit": "0" * 40, "git_dirty": False, "python": "3.11.2",
                   "packages": {"torch": "2.14.1"}, "device": "cpu", "device_name": "Test CPU", "threads": 2,
                   "hostname": "test", "platform": "Linux", "started_at": "2026-01-01T00:00:00"}
-    (folder / "config.json").write_text(json.dumps({"config": config, "provenance": provenance}))
+    (folder / contract.CONFIG_FILE).write_text(json.dumps({"config": config, "provenance": provenance}))
     summary = {"arch": arch, "dataset": dataset, "scheduler": scheduler, "variant": variant, "seed": seed,
                "scale": "cpu", "epochs": epochs, "epochs_completed": completed, "status": status,
                "final_test_acc": final_acc if status == "completed" else float("nan"),
                "best_test_acc": final_acc, "train_time_s": cumulative, "target_acc": target_acc,
                "time_to_target_s": time_to_target, "batch_size_trajectory": trajectory[:completed],
                "num_batch_changes": changes, "code_version": code_version}
-    (folder / "summary.json").write_text(json.dumps(summary).replace("NaN", "null"))
+    assert tuple(summary) == contract.SUMMARY_KEYS, "the fixture must write the contract's summary keys"
+    (folder / contract.SUMMARY_FILE).write_text(json.dumps(summary).replace("NaN", "null"))
 
 
 def write_result_set(root: Path, grid: Grid | None = None) -> dict:
@@ -111,7 +114,9 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
                 specs = [("fixed", "main", 15, 5, base_acc, base_time)]
                 for scheduler, variant, window, cooldown in grid.methods:
                     ratio = time_ratio if scheduler == "deba" else 0.7
-                    if variant == "window-full":
+                    if (scheduler, variant) == ("fixed", "repeat"):  # the A/A control: timing noise only
+                        ratio, change = 1.0 + 0.002 * ((seed * 3) % 5 - 2), 0.0
+                    elif variant == "window-full":
                         ratio, change = ratio + 0.1, acc_change - 0.01
                     elif variant == "cooldown-0":
                         ratio, change = ratio + 0.15, acc_change - 0.02
@@ -120,7 +125,7 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
                     specs.append((scheduler, variant, window, cooldown, base_acc + change + noise / 2,
                                   base_time * ratio * (1 + 0.01 * seed)))
                 for scheduler, variant, window, cooldown, acc, time in specs:
-                    folder = root / "results" / "runs" / dataset / arch / scheduler / variant / f"seed{seed}"
+                    folder = root / contract.run_dir(dataset, arch, scheduler, variant, seed)
                     status = "diverged" if (dataset, arch, scheduler, variant, seed) in grid.diverged else "completed"
                     write_run(folder, dataset=dataset, arch=arch, scheduler=scheduler, variant=variant, seed=seed,
                               window=window, cooldown=cooldown, epochs=grid.epochs, final_acc=acc, train_time=time,
@@ -129,16 +134,15 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
                     run_folders.append(folder)
     throughput_files, thresholds_files = [], []
     for dataset, arch in cells:
-        folder = root / "results" / "characterization" / dataset / arch
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "throughput.csv", "w", newline="") as stream:
+        throughput, thresholds = root / contract.throughput_file(dataset, arch), root / contract.thresholds_file(dataset, arch)
+        throughput.parent.mkdir(parents=True, exist_ok=True)
+        with open(throughput, "w", newline="") as stream:
             writer = csv.writer(stream)
-            writer.writerow(["arch", "scale", "device", "batch_size", "images_per_s", "step_time_s"])
+            writer.writerow(contract.THROUGHPUT_COLUMNS)
             for batch in (16, 64, 128, 256, 512, 1024):
-                step = 0.01 + batch * 0.0005  # affine cost: larger batches are cheaper per image
+                step = 0.05 + batch * 0.0002  # affine cost: 2.4x cheaper per image at 1024 than at 128
                 writer.writerow([arch, "cpu", "cpu", batch, batch / step, step])
-        (folder / "thresholds.json").write_text(json.dumps(
-            {"grad_var": 1e-4, "grad_norm_variation": 0.02, "loss_variation": 0.1, "method": "median", "source": "t"}))
-        throughput_files.append(folder / "throughput.csv")
-        thresholds_files.append(folder / "thresholds.json")
+        thresholds.write_text(json.dumps({**dict(zip(SIGNALS, (1e-4, 0.02, 0.1))), "method": "median", "source": "t"}))
+        throughput_files.append(throughput)
+        thresholds_files.append(thresholds)
     return {"runs": run_folders, "throughput": throughput_files, "thresholds": thresholds_files, "cells": cells}

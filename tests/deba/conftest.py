@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deba.train import TIME_COLUMNS
+from deba.contract import TIME_COLUMNS
 
 SMALL = ["--dataset", "synthetic", "--arch", "resnet18", "--scale", "cpu", "--threads", "1"]
 

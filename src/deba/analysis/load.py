@@ -1,33 +1,39 @@
 """Load training-run folders (the result contract in docs/results.md) into tidy pandas tables.
 
-`aggregate_runs` is the only place that reads run folders: it checks every file against the contract and
-fails with a message naming the file, what is wrong and which step makes it, so a reader never has to
-guess. Downstream code reads the small aggregated CSVs through `read_runs` / `read_epochs` /
+This module is the only reader of run folders (`aggregate_runs`, `read_run_signals` for the
+characterization, `check_runs_match_grid`); the names it checks come from `deba.contract`. It checks every
+file against the contract and fails with a message naming the file, what is wrong and which step makes it,
+so a reader never has to guess. Downstream code reads the small aggregated CSVs through `read_runs` / `read_epochs` /
 `read_throughput` / `read_thresholds`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from deba.contract import (
+    CONFIG_FILE,
+    CONFIG_SECTIONS,
+    EPOCH_COLUMNS,
+    EPOCHS_FILE,
+    RUN_KEYS,
+    STATUSES,
+    SUMMARY_FILE,
+    SUMMARY_KEYS,
+    THROUGHPUT_COLUMNS,
+)
 from deba.thresholds import SIGNALS, Thresholds, ThresholdsError
 
-RUN_KEYS = ("dataset", "arch", "scheduler", "variant", "seed")
-SUMMARY_KEYS = ("arch", "dataset", "scheduler", "variant", "seed", "scale", "epochs", "epochs_completed", "status",
-                "final_test_acc", "best_test_acc", "train_time_s", "target_acc", "time_to_target_s",
-                "batch_size_trajectory", "num_batch_changes", "code_version")
-EPOCH_COLUMNS = ("epoch", "batch_size", "batch_cap", "lr", "steps", "train_loss", "train_acc", "test_loss", "test_acc",
-                 "grad_var", "grad_norm", "grad_norm_variation", "loss_variation", "noise_scale", "decision",
-                 "next_batch_size", "epoch_train_time_s", "train_time_s")
-THROUGHPUT_COLUMNS = ("arch", "scale", "device", "batch_size", "images_per_s", "step_time_s")
-STATUSES = ("completed", "diverged")
 # Fields of config.json copied into runs.csv: the scheduler settings the ablations vary, and provenance.
 CONFIG_FIELDS = ("batch_size", "window", "cooldown", "lr_scaling", "lr_schedule", "train_subset", "test_subset",
-                 "grow_factor", "shrink_factor", "min_batch", "max_batch", "momentum", "weight_decay")
+                 "grow_factor", "shrink_factor", "min_batch", "max_batch", "momentum", "weight_decay",
+                 "deba_rule", "threshold_quantile", "significance", "instability_factor", "min_history",
+                 "label_smoothing")
 PROVENANCE_FIELDS = ("git_commit", "git_dirty", "python", "device", "device_name", "threads", "hostname", "platform")
 
 MADE_BY_TRAINING = "made by the training rule (`deba-train`, workflow/rules/training.smk)"
@@ -64,23 +70,64 @@ def _read_csv(path: Path, columns: Sequence[str], made_by: str) -> pd.DataFrame:
     return frame
 
 
+def _read_config(folder: Path) -> dict:
+    config = _read_json(folder / CONFIG_FILE, MADE_BY_TRAINING)
+    if not all(isinstance(config.get(section), dict) for section in CONFIG_SECTIONS):
+        raise AnalysisInputError(f"{folder / CONFIG_FILE} must hold objects {' and '.join(map(repr, CONFIG_SECTIONS))}; "
+                                 f"it is {MADE_BY_TRAINING}")
+    return config
+
+
+def read_run_signals(epochs_files: Iterable[str | Path]) -> list[dict[str, float | None]]:
+    """The DEBA signals (deba.thresholds.SIGNALS) of every epoch of the given runs' epochs.csv, in order;
+    an empty cell (a variation in epoch 1) is None. What the characterization derives thresholds from."""
+    rows: list[dict[str, float | None]] = []
+    for path in epochs_files:
+        frame = _read_csv(Path(path), (*SIGNALS,), MADE_BY_TRAINING)
+        rows += [{name: (None if pd.isna(value) else float(value)) for name, value in record.items()}
+                 for record in frame[list(SIGNALS)].to_dict("records")]
+    return rows
+
+
+def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *, ignore: Sequence[str] = ()) -> None:
+    """Refuse run folders whose config.json records other settings than the grid asks of them.
+
+    `expected` maps each run folder to the TrainConfig fields (`TrainConfig.to_dict()`) the current config
+    gives that run. A folder trained under another config (results copied from elsewhere, `.snakemake`
+    metadata lost, a config switched) would otherwise be analysed as if it belonged to this grid. `ignore`
+    names fields that may differ without changing the result (threads). The error lists every stale folder.
+    """
+    stale = []
+    for folder, wanted in expected.items():
+        recorded = _read_config(Path(folder))["config"]
+        wanted = json.loads(json.dumps(dict(wanted)))  # tuples -> lists, as config.json holds them
+        differences = [f"{key}={recorded.get(key, '(not recorded)')!r} (the config asks {value!r})"
+                       for key, value in wanted.items() if key not in ignore and recorded.get(key) != value]
+        if differences:
+            stale.append(f"  {folder}: {', '.join(differences[:4])}" + (" ..." if len(differences) > 4 else ""))
+    if stale:
+        shown = "\n".join(stale[:20]) + (f"\n  ... and {len(stale) - 20} more" if len(stale) > 20 else "")
+        raise AnalysisInputError(
+            f"{len(stale)} run folder(s) were trained under other settings than the current config asks "
+            f"(a results folder from another config or checkout, or lost .snakemake metadata):\n{shown}\n"
+            "Delete those folders and rerun the workflow to retrain them (they are "
+            f"{MADE_BY_TRAINING}).")
+
+
 def load_run(folder: str | Path) -> tuple[dict, pd.DataFrame]:
     """One run folder -> (row for runs.csv, its epochs table with the run keys prepended)."""
     folder = Path(folder)
-    summary = _read_json(folder / "summary.json", MADE_BY_TRAINING)
+    summary = _read_json(folder / SUMMARY_FILE, MADE_BY_TRAINING)
     missing = [k for k in SUMMARY_KEYS if k not in summary]
     if missing:
-        raise AnalysisInputError(f"{folder / 'summary.json'} lacks key(s) {missing} required by docs/results.md; "
+        raise AnalysisInputError(f"{folder / SUMMARY_FILE} lacks key(s) {missing} required by docs/results.md; "
                                  f"it is {MADE_BY_TRAINING}")
     if summary["status"] not in STATUSES:
-        raise AnalysisInputError(f"{folder / 'summary.json'}: status={summary['status']!r}, allowed: {STATUSES}")
-    config = _read_json(folder / "config.json", MADE_BY_TRAINING)
-    if not isinstance(config.get("config"), dict) or not isinstance(config.get("provenance"), dict):
-        raise AnalysisInputError(f"{folder / 'config.json'} must hold objects 'config' and 'provenance'; "
-                                 f"it is {MADE_BY_TRAINING}")
-    epochs = _read_csv(folder / "epochs.csv", EPOCH_COLUMNS, MADE_BY_TRAINING)
+        raise AnalysisInputError(f"{folder / SUMMARY_FILE}: status={summary['status']!r}, allowed: {STATUSES}")
+    config = _read_config(folder)
+    epochs = _read_csv(folder / EPOCHS_FILE, EPOCH_COLUMNS, MADE_BY_TRAINING)
     if len(epochs) != summary["epochs_completed"]:
-        raise AnalysisInputError(f"{folder / 'epochs.csv'} has {len(epochs)} rows but summary.json says "
+        raise AnalysisInputError(f"{folder / EPOCHS_FILE} has {len(epochs)} rows but {SUMMARY_FILE} says "
                                  f"epochs_completed={summary['epochs_completed']}; rerun the training step")
     row = {key: summary[key] for key in SUMMARY_KEYS if key != "batch_size_trajectory"}
     row["batch_size_trajectory"] = " ".join(str(int(b)) for b in summary["batch_size_trajectory"])

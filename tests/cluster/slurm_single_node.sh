@@ -96,6 +96,9 @@ for copy in slurm local; do
         cp "$source" "$target"
     done
 done
+# the test-only preemption injector stands in for the SLURM copy's training script (it runs the real one)
+mv "$work/slurm/workflow/scripts/train_run.py" "$work/slurm/workflow/scripts/train_run_real.py"
+cp "$repo/tests/cluster/train_run_preempt_once.py" "$work/slurm/workflow/scripts/train_run.py"
 export PATH="$venv/bin:$PATH"
 
 echo "== the tiny workflow through profiles/slurm (one training job preempted once on purpose)"

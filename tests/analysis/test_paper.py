@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deba.analysis import pipeline
-from deba.analysis.paper import PaperBuildError, build_paper, latexmk_available
+from deba.analysis.paper import PaperBuildError, build_paper_copy, latexmk_available
 
 PAPER = Path(__file__).resolve().parents[2] / "paper"
 OWN_SOURCES = [PAPER / "main.tex", *sorted(p for p in (PAPER / "sections").glob("*.tex") if p.name != "smells.tex")]
@@ -39,18 +39,56 @@ def test_main_inputs_every_section():
         assert f"\\input{{sections/{path.stem}}}" in main
 
 
+def paper_sources(paper: Path = PAPER) -> list[Path]:
+    """The paper's hand-written sources, the files git tracks under paper/ (generated/ is made by the rules):
+    never the folder as a whole, which after a workflow run may also hold a PDF or latexmk's files."""
+    return [paper / "main.tex", paper / "references.bib", *sorted((paper / "sections").glob("*.tex"))]
+
+
+# What an interrupted or older build leaves beside main.tex; a stale main.bbl with a bad entry made the
+# copied paper fail in bibtex (issue 15).
+LEFTOVERS = {"main.bbl": "\\begin{thebibliography}{1}\\bibitem{broken\n", "main.aux": "\\relax\n\\citation{nowhere}\n",
+             "main.fdb_latexmk": "# Fdb version 4\n", "main.log": "", "main.pdf": "not a pdf"}
+
+
+def paper_with_leftovers(tmp_path: Path) -> Path:
+    """A copy of the paper's sources with latexmk's leftovers beside them, as a workflow run in paper/ left them."""
+    paper = tmp_path / "checkout" / "paper"
+    for source in paper_sources():
+        target = paper / source.relative_to(PAPER)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    for name, text in LEFTOVERS.items():
+        (paper / name).write_text(text)
+    return paper
+
+
+def test_paper_sources_leave_out_build_files(tmp_path):
+    paper = paper_with_leftovers(tmp_path)
+    names = {path.name for path in paper_sources(paper)}
+    assert "main.tex" in names and "references.bib" in names and "limitations.tex" in names
+    assert not names & set(LEFTOVERS)
+    assert (paper / "main.bbl").exists()  # the check itself: the leftovers are there to be left out
+
+
 @pytest.mark.skipif(not latexmk_available(), reason="latexmk/pdflatex not installed")
 def test_paper_compiles_without_undefined_references(analysed, tmp_path):
+    """Built as the workflow builds it (a copy of the inputs in a build folder), from a paper/ folder that
+    holds a previous build's leftovers: they must not matter."""
     _, aggregate_out, stats_out, _ = analysed
-    paper = tmp_path / "paper"
-    shutil.copytree(PAPER, paper, ignore=shutil.ignore_patterns("generated", "main.pdf", "*.aux", "*.log"))
+    paper = paper_with_leftovers(tmp_path)
     # The smells section needs the smells study's generated files; a stand-in keeps this test about the DEBA
     # part (the smells study tests its own section).
     (paper / "sections" / "smells.tex").write_text("\\section{Performance smells}\\label{sec:smells}\nStand-in.\n")
-    pipeline.render_all(aggregate_out, stats_out, paper / "generated", n_resamples=200)
-    pdf = build_paper(paper)
+    written = pipeline.render_all(aggregate_out, stats_out, paper / "generated", n_resamples=200)
+    build = tmp_path / "checkout" / "results" / "paper-build"
+    sources = [*paper_sources(paper), *map(Path, written)]
+    pdf = build_paper_copy(sources, paper / "main.tex", build, paper / "main.pdf", root=paper.parent)
     assert pdf.read_bytes().startswith(b"%PDF")
+    # latexmk worked in the build folder; in paper/ only the PDF was replaced
+    assert (build / "paper" / "main.aux").exists()
+    assert all((paper / name).read_text() == text for name, text in LEFTOVERS.items() if name != "main.pdf")
     # a broken reference must fail the build
     (paper / "sections" / "limitations.tex").write_text("\\section{Limitations} See Table~\\ref{tab:nowhere}.\n")
     with pytest.raises(PaperBuildError, match="undefined"):
-        build_paper(paper)
+        build_paper_copy(sources, paper / "main.tex", build, paper / "main.pdf", root=paper.parent)

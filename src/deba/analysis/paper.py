@@ -1,12 +1,22 @@
 """Build paper/main.pdf with latexmk and fail on what a reader would notice: undefined references or
-citations, missing figures or inputs. Used by the workflow's paper rule and the paper test."""
+citations, missing figures or inputs. Used by the workflow's paper rule and the paper test.
+
+The workflow builds in a copy of its inputs under results/paper-build/ (`build_paper_copy`), so latexmk's
+working files (.aux, .bbl, .fdb_latexmk, ...) never land in paper/, where a later copy of the sources (the
+paper test's) would pick them up; only the finished PDF is copied to paper/main.pdf.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
+
+from paperkit.files import write_bytes_atomically
+
+BUILD_DIR = "results/paper-build"
 
 # Lines of a LaTeX log that mean the PDF is incomplete (a "??" in the text or a missing file).
 PROBLEMS = re.compile(r"(LaTeX Warning: (Reference|Citation) .* undefined|There were undefined references|"
@@ -37,3 +47,24 @@ def build_paper(paper_dir: str | Path, *, main: str = "main.tex", timeout_s: int
         raise PaperBuildError(f"latexmk in {paper_dir} failed (exit {result.returncode}); problems in {log_path}: "
                               f"{problems or 'see output'}\n{tail}")
     return paper_dir / Path(main).with_suffix(".pdf")
+
+
+def build_paper_copy(sources: Iterable[str | Path], main: str | Path, build_dir: str | Path, pdf: str | Path,
+                     *, root: str | Path = ".", timeout_s: int = 300) -> Path:
+    """Copy `sources` into `build_dir` at their paths relative to `root` (the paper's `../figures/...` inputs
+    included), build `main` (a path under `root`, one of the sources) there, and copy its PDF to `pdf`
+    atomically; returns `pdf`. latexmk's files stay in `build_dir` for the next build."""
+    root, build_dir, main = Path(root).resolve(), Path(build_dir), Path(main)
+    for source in {*map(Path, sources), main}:
+        try:
+            relative = source.resolve().relative_to(root)
+        except ValueError:
+            raise PaperBuildError(f"paper source {source} is not inside {root}") from None
+        target = build_dir / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != source.read_bytes():
+            shutil.copyfile(source, target)  # unchanged files keep their time, so latexmk can skip them
+    copied_main = build_dir / main.resolve().relative_to(root)
+    built = build_paper(copied_main.parent, main=copied_main.name, timeout_s=timeout_s)
+    write_bytes_atomically(pdf, built.read_bytes())
+    return Path(pdf)

@@ -16,8 +16,8 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEVICES, LR_SCALINGS, LR_SCHEDULES, SCALES,
-                     SCHEDULERS, VIT_INPUTS, ConfigError, TrainConfig, parse_window)
+from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEBA_RULES, DEVICES, LR_SCALINGS, LR_SCHEDULES,
+                     SCALES, SCHEDULERS, VIT_INPUTS, ConfigError, TrainConfig, parse_window)
 
 DEFAULTS = TrainConfig()
 
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     optimizer.add_argument("--lr", type=float, help="initial learning rate (default: 0.1 for CNNs, 0.01 for ViT)")
     optimizer.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=DEFAULTS.lr_schedule)
     optimizer.add_argument("--warmup-epochs", type=int, default=DEFAULTS.warmup_epochs)
+    optimizer.add_argument("--label-smoothing", type=float, default=DEFAULTS.label_smoothing,
+                           help="label smoothing of the training loss")
     optimizer.add_argument("--lr-scaling", choices=LR_SCALINGS, default=DEFAULTS.lr_scaling,
                            help="scale the learning rate with the batch size (paper: none)")
 
@@ -58,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--cooldown", type=int, default=DEFAULTS.cooldown)
     batch.add_argument("--min-history", type=int,
                        help="epochs of signals before DEBA's first decision (default: the window; 15 for full)")
+    batch.add_argument("--deba-rule", choices=DEBA_RULES, default=DEFAULTS.deba_rule,
+                       help="DEBA's decision rule (README: Schedulers)")
+    batch.add_argument("--threshold-quantile", type=float, default=DEFAULTS.threshold_quantile,
+                       help="the baseline quantile DEBA's thresholds sit at")
+    batch.add_argument("--significance", type=float, default=DEFAULTS.significance,
+                       help="windowed rule: level of each signal's sign test over the window")
+    batch.add_argument("--instability-factor", type=float, default=DEFAULTS.instability_factor,
+                       help="legacy rule: unstable above this multiple of a threshold")
     batch.add_argument("--thresholds", help="JSON thresholds from the characterization step")
     batch.add_argument("--calibration-epochs", type=int, default=DEFAULTS.calibration_epochs,
                        help="without --thresholds: epochs to calibrate DEBA's thresholds on")

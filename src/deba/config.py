@@ -21,6 +21,7 @@ LR_SCALINGS = ("none", "linear", "sqrt")
 LR_SCHEDULES = ("cosine", "step", "constant")
 VIT_INPUTS = ("native", "resize224")
 COMPILE_MODES = ("off", "on")
+DEBA_RULES = ("windowed", "legacy")  # deba.schedulers: the reconstruction, and the rule it replaced
 
 # The paper's DEBA settings.
 DEFAULT_WINDOW = 15
@@ -58,6 +59,7 @@ class TrainConfig:
     lr: float | None = None  # None: the architecture's default (see models.default_lr)
     momentum: float = 0.9
     weight_decay: float = 5e-4
+    label_smoothing: float = 0.0  # of the training loss (the test loss is plain cross-entropy)
     lr_schedule: str = "cosine"
     warmup_epochs: int = 0
     lr_scaling: str = "none"
@@ -69,7 +71,10 @@ class TrainConfig:
     cooldown: int = DEFAULT_COOLDOWN
     grow_factor: float = 1.5
     shrink_factor: float = 0.8
-    instability_factor: float = 2.0
+    deba_rule: str = "windowed"
+    threshold_quantile: float = 0.5  # the baseline quantile DEBA's thresholds sit at (0.5: the median)
+    significance: float = 0.1  # windowed rule: a window's sign test at this level
+    instability_factor: float = 2.0  # legacy rule: "unstable" above this multiple of the threshold
     calibration_epochs: int = 3
     thresholds: str | None = None
     adabatch_interval: int = 5
@@ -98,6 +103,7 @@ class TrainConfig:
         _choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _choice("vit_input", self.vit_input, VIT_INPUTS)
         _choice("compile", self.compile, COMPILE_MODES)
+        _choice("deba_rule", self.deba_rule, DEBA_RULES)
         _int("epochs", self.epochs, minimum=1)
         _int("seed", self.seed, minimum=0)
         _int("batch_size", self.batch_size, minimum=1)
@@ -125,9 +131,15 @@ class TrainConfig:
             _number("lr", self.lr, lower=0.0, lower_open=True)
         _number("momentum", self.momentum, lower=0.0, upper=1.0, upper_open=True)
         _number("weight_decay", self.weight_decay, lower=0.0)
+        _number("label_smoothing", self.label_smoothing, lower=0.0, upper=1.0, upper_open=True)
         _number("grow_factor", self.grow_factor, lower=1.0, lower_open=True)
         _number("shrink_factor", self.shrink_factor, lower=0.0, upper=1.0, lower_open=True, upper_open=True)
         _number("instability_factor", self.instability_factor, lower=1.0)
+        _number("significance", self.significance, lower=0.0, upper=0.5, lower_open=True)
+        # the windowed rule's quiet bound (this quantile) must not lie above its noisy bound (1 - it)
+        _number("threshold_quantile", self.threshold_quantile, lower=0.0, lower_open=True,
+                upper=0.5 if self.deba_rule == "windowed" else 1.0, upper_open=self.deba_rule != "windowed",
+                hint=f"for deba_rule={self.deba_rule!r}")
         _number("smith_factor", self.smith_factor, lower=1.0, lower_open=True)
         _number("gns_ema", self.gns_ema, lower=0.0, upper=1.0, upper_open=True)
         if self.target_acc is not None:
@@ -183,7 +195,7 @@ def _int(key: str, value: Any, minimum: int | None = None, maximum: int | None =
 
 
 def _number(key: str, value: Any, lower: float | None = None, upper: float | None = None,
-            lower_open: bool = False, upper_open: bool = False) -> None:
+            lower_open: bool = False, upper_open: bool = False, hint: str = "") -> None:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if ok and lower is not None:
         ok = value > lower if lower_open else value >= lower
@@ -192,4 +204,5 @@ def _number(key: str, value: Any, lower: float | None = None, upper: float | Non
     if not ok:
         low = "" if lower is None else f"{'>' if lower_open else '>='} {lower}"
         high = "" if upper is None else f"{'<' if upper_open else '<='} {upper}"
-        raise ConfigError(f"{key}={value!r}: allowed is a finite number {' and '.join(p for p in (low, high) if p)}")
+        raise ConfigError(f"{key}={value!r}: allowed is a finite number {' and '.join(p for p in (low, high) if p)}"
+                          + (f" {hint}" if hint else ""))

@@ -2,8 +2,10 @@
 
 Pure Python (no torch): the Snakemake workflow imports this while parsing, so a no-op rerun stays as cheap
 as Snakemake itself. A run is (dataset, arch, scheduler, variant, seed); `variant` names a setting of the
-scheduler: `main` (the paper's DEBA settings, or a comparator's defaults), or a DEBA ablation
-`window-full`, `window-<W>`, `cooldown-<C>`.
+scheduler: `main` (the paper's DEBA settings, or a comparator's defaults), a DEBA ablation
+`window-full`, `window-<W>`, `cooldown-<C>`, a reconstruction-sensitivity variant of DEBA's decision rule
+(`rule-legacy`, `rule-windowed-q0.25`, ...: config `sensitivity`), or `repeat`, the timing control: a
+fixed-batch run trained a second time, whose measured "speedup" over its twin is the timing noise floor.
 """
 
 from __future__ import annotations
@@ -11,22 +13,32 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any, Iterable
 
+from . import contract
 from .config import ConfigError, TrainConfig
 
-from . import contract
 Run = namedtuple("Run", contract.RUN_KEYS)
 
 # Workflow config keys passed straight to every run's TrainConfig.
 SHARED_TRAINING_KEYS = ("scale", "epochs", "batch_size", "min_batch", "max_batch", "lr", "lr_schedule",
                         "warmup_epochs", "lr_scaling", "data_root", "train_subset", "test_subset", "vit_input",
                         "device", "compile", "calibration_epochs", "adabatch_interval", "smith_factor",
-                        "smith_milestones")
+                        "smith_milestones", "label_smoothing")
+# The workflow's `deba` keys for DEBA's decision rule, and the TrainConfig fields they set.
+RULE_KEYS = {"rule": "deba_rule", "threshold_quantile": "threshold_quantile", "significance": "significance",
+             "instability_factor": "instability_factor"}
+# Short names of those keys in sensitivity variant names.
+RULE_KEY_ABBREVIATIONS = {"threshold_quantile": "q", "significance": "a", "instability_factor": "f"}
+TIMING_CONTROL = ("fixed", "repeat")
 
 
-def training_settings(config: dict) -> dict[str, Any]:
+def training_settings(config: dict, run: Run | None = None) -> dict[str, Any]:
     """The part of a workflow config that can change a training result: the train rule's parameter, so
-    editing an analysis-only key (statistics, smells, ...) never reruns training."""
-    return {key: config[key] for key in (*SHARED_TRAINING_KEYS, "deba", "target_acc") if key in config}
+    editing an analysis-only key (statistics, smells, ...) never reruns training. For a sensitivity run, the
+    one `sensitivity.variants` entry it trains is included, so adding another entry reruns no other run."""
+    settings = {key: config[key] for key in (*SHARED_TRAINING_KEYS, "deba", "target_acc") if key in config}
+    if run is not None and run.variant in sensitivity_variants(config):
+        settings["sensitivity"] = {"variants": [sensitivity_variants(config)[run.variant]]}
+    return settings
 
 
 def ablation_variants(config: dict) -> list[str]:
@@ -36,11 +48,30 @@ def ablation_variants(config: dict) -> list[str]:
     return names
 
 
+def sensitivity_variant(settings: dict[str, Any]) -> str:
+    """The variant name of one `sensitivity.variants` entry: `rule-legacy`, `rule-windowed-q0.25-a0.05`."""
+    rest = [f"{RULE_KEY_ABBREVIATIONS[key]}{settings[key]:g}" for key in RULE_KEY_ABBREVIATIONS if key in settings]
+    return "-".join(["rule", settings["rule"], *rest])
+
+
+def sensitivity_variants(config: dict) -> dict[str, dict[str, Any]]:
+    """Variant name -> its decision-rule settings, for every entry of `sensitivity.variants`."""
+    variants = {}
+    for settings in config.get("sensitivity", {}).get("variants", []):
+        name = sensitivity_variant(settings)
+        if name in variants:
+            raise ConfigError(f"sensitivity.variants lists {settings} twice (as {name!r}); each entry must differ")
+        variants[name] = settings
+    return variants
+
+
 def training_runs(config: dict) -> list[Run]:
     """Every run of the grid, baselines first; ablations and comparators only where the config asks."""
     runs = []
     ablations = config.get("ablations", {})
     comparators = config.get("comparators", {})
+    sensitivity = config.get("sensitivity", {})
+    control = config.get("timing_control", {})
     for dataset in config["datasets"]:
         for arch in config["architectures"]:
             for seed in config["seeds"]:
@@ -54,6 +85,13 @@ def training_runs(config: dict) -> list[Run]:
                 for scheduler in comparators.get("schedulers", []):
                     for seed in _subset(comparators.get("seeds"), config["seeds"]):
                         runs.append(Run(dataset, arch, scheduler, "main", seed))
+            if arch in _subset(sensitivity.get("architectures"), config["architectures"]):
+                for variant in sensitivity_variants(config):
+                    for seed in _subset(sensitivity.get("seeds"), config["seeds"]):
+                        runs.append(Run(dataset, arch, "deba", variant, seed))
+            if arch in _subset(control.get("architectures", []), config["architectures"]):
+                for seed in _subset(control.get("seeds"), config["seeds"]):
+                    runs.append(Run(dataset, arch, *TIMING_CONTROL, seed))
     return runs
 
 
@@ -66,19 +104,27 @@ def run_dir(run: Run) -> str:
 
 
 def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, Any]:
-    """DEBA's window and cooldown for a variant (the paper's settings from `config['deba']` for `main`)."""
+    """DEBA's window, cooldown and decision rule for a variant (`config['deba']` for `main`)."""
     deba = config.get("deba", {})
     window = deba.get("window", 15)
     # Every variant (the full-history ablation too) starts deciding when the main setting does.
     start = deba.get("min_history") or (window if window != "full" else None)
     settings = {"window": None if window == "full" else window, "cooldown": deba.get("cooldown", 5),
-                "min_history": start}
-    if variant == "main":
+                "min_history": start, **{field: deba[key] for key, field in RULE_KEYS.items() if key in deba}}
+    if variant == "main" or (scheduler, variant) == TIMING_CONTROL:
         return settings
+    rule_variants = sensitivity_variants(config)
+    if scheduler == "deba" and variant in rule_variants:
+        # a sweep entry sets the whole rule: keys it leaves out take TrainConfig's defaults, not the main run's
+        for field in RULE_KEYS.values():
+            settings.pop(field, None)
+        return {**settings, **{RULE_KEYS[key]: value for key, value in rule_variants[variant].items()}}
     kind, _, value = variant.partition("-")
     if scheduler != "deba" or kind not in ("window", "cooldown") or not value:
-        raise ConfigError(f"variant {variant!r} of scheduler {scheduler!r} is not known; variants are 'main' "
-                          "and, for deba, 'window-full', 'window-<W>' and 'cooldown-<C>'")
+        raise ConfigError(f"variant {variant!r} of scheduler {scheduler!r} is not known; variants are 'main', "
+                          "'repeat' for fixed (the timing control), and, for deba, 'window-full', 'window-<W>', "
+                          "'cooldown-<C>' and the config's sensitivity variants "
+                          f"({', '.join(rule_variants) or 'none'})")
     if kind == "window":
         settings["window"] = None if value == "full" else int(value)
     else:

@@ -4,18 +4,30 @@ Every scheduler sees one `EpochSignals` after each epoch and answers with a `Dec
 the next epoch and a one-word reason. State is a plain dict (`state_dict`/`load_state_dict`) so it can be
 checkpointed and loaded with `torch.load(weights_only=True)`.
 
-DEBA (arXiv:2511.03809) as reconstructed here; the paper's full text is not public, so every choice is ours:
-- Signals per epoch: gradient variance, gradient-norm variation and loss variation (see `monitor.py`).
-- Decisions start once `min_history` epochs of signals exist (default: a full window, W), so the
-  turbulent first epochs of training, whose signals always exceed a whole run's typical values, do not
-  trigger roll-backs. Then, over a sliding window of the last W epochs (or the full history), each
-  signal's mean is compared with its threshold. All three below: "stable". The newest epoch's value of any signal above
-  `instability_factor` x its threshold: "unstable". Otherwise: hold.
-- Stable and outside the cooldown: batch x1.5. Unstable and outside the cooldown: batch x0.8 (roll back).
-  After any change, `cooldown` epochs pass without another change. Bounds min..max batch, and the batch
-  never exceeds the training set.
-- Thresholds come from a file (the workflow's characterization of fixed-batch baselines), or, for a
-  standalone run, from the run's own first `calibration_epochs` epochs (held at the initial batch size).
+DEBA (arXiv:2511.03809) as reconstructed here; the paper's full text is not public, so every choice is ours
+(README: Schedulers). What the paper describes, and we keep: per-epoch signals (gradient variance,
+gradient-norm variation, loss variation; `monitor.py`) judged over a sliding window of W epochs against
+architecture-specific thresholds from a fixed-batch baseline; grow x1.5 when training is stable, roll back
+x0.8 when it is unstable; `cooldown` epochs without a change after each change; bounds min..max batch,
+never above the training set. Decisions start once `min_history` epochs of signals exist (default: W).
+
+Two decision rules (`rule`):
+- `windowed` (the default): a sign test per signal. An epoch is *quiet* for a signal when its value lies
+  below the baseline's `quantile` of that signal (default 0.5: the median, the threshold the
+  characterization reports), *noisy* when it lies above its 1 - `quantile` one. The signal votes stable when so many of the window's epochs are quiet that a window
+  of baseline epochs would be that quiet with probability at most `significance` (binomial tail, exact for
+  epochs drawn from the baseline); likewise for noisy. Stable: a majority of the signals vote stable and
+  none votes noisy; unstable: the mirror image. Both sides use the same statistic, so epochs that look like
+  the baseline's own move the batch rarely and in neither direction more than the other (the null test in
+  tests/deba/test_schedulers.py). A roll-back undoes growth: it never goes below the initial batch size.
+- `legacy` (the rule before, kept for the reconstruction-sensitivity sweep): stable when the windowed
+  mean of every signal is at or below the baseline's `quantile`; unstable when
+  the newest epoch of any one signal exceeds `instability_factor` (2) x that threshold; roll-backs may go
+  below the initial batch. One test takes the maximum of three single noisy values, the other the minimum
+  of three smoothed ones, so it leans to shrinking.
+
+Thresholds come from a file (the workflow's characterization of fixed-batch baselines), or, for a
+standalone run, from the run's own first `calibration_epochs` epochs (held at the initial batch size).
 """
 
 from __future__ import annotations
@@ -23,6 +35,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from scipy.stats import binom
 
 from .config import DEFAULT_WINDOW
 from .thresholds import SIGNALS, Thresholds, derive_thresholds
@@ -109,20 +123,25 @@ class FixedScheduler(BatchScheduler):
 
 
 class DebaScheduler(BatchScheduler):
-    """Grow when every windowed signal is under its threshold, roll back when the newest one spikes."""
+    """Grow when the window is stable against the baseline, roll back when it is unstable (module docstring)."""
 
     name = "deba"
 
     def __init__(self, initial_batch: int, bounds: Bounds, *, window: int | None, cooldown: int,
                  thresholds: Thresholds | None, calibration_epochs: int = 3, grow_factor: float = 1.5,
-                 shrink_factor: float = 0.8, instability_factor: float = 2.0, min_history: int | None = None):
+                 shrink_factor: float = 0.8, rule: str = "windowed", quantile: float = 0.5,
+                 significance: float = 0.1, instability_factor: float = 2.0, min_history: int | None = None):
         super().__init__(initial_batch, bounds, cooldown)
+        self.initial_batch = self.batch_size
         self.window = window
         self.min_history = min_history if min_history is not None else (window or DEFAULT_WINDOW)
         self.thresholds = thresholds
         self.calibration_epochs = calibration_epochs
         self.grow_factor = grow_factor
         self.shrink_factor = shrink_factor
+        self.rule = rule
+        self.quantile = quantile
+        self.significance = significance
         self.instability_factor = instability_factor
         self.history: list[dict[str, float | None]] = []
 
@@ -139,39 +158,72 @@ class DebaScheduler(BatchScheduler):
         if self.cooldown_left > 0:
             self.cooldown_left -= 1
             return Decision(self.batch_size, "cooldown")
-        if self._is_unstable(self.history[-1]):
-            return self._change_to(self.batch_size * self.shrink_factor, "shrink")
-        if self._is_stable():
+        verdict = self.judge()
+        if verdict == "unstable":
+            target = self.batch_size * self.shrink_factor
+            if self.rule == "windowed":
+                target = max(target, self.initial_batch)
+            return self._change_to(target, "shrink")
+        if verdict == "stable":
             return self._change_to(self.batch_size * self.grow_factor, "grow")
         return Decision(self.batch_size, "hold")
 
-    def _windowed(self) -> list[dict[str, float | None]]:
-        return self.history if self.window is None else self.history[-self.window:]
+    def judge(self) -> str:
+        """'stable', 'unstable' or 'neutral' for the current history (the rule of the module docstring)."""
+        window = self.history if self.window is None else self.history[-self.window:]
+        if self.rule == "legacy":
+            return self._judge_legacy(window)
+        votes = [vote for vote in (self._sign_test(name, window) for name in SIGNALS) if vote is not None]
+        stable, unstable = votes.count("stable"), votes.count("unstable")
+        if 2 * stable > len(votes) and not unstable:
+            return "stable"
+        if 2 * unstable > len(votes) and not stable:
+            return "unstable"
+        return "neutral"
 
-    def _is_stable(self) -> bool:
-        window = self._windowed()
-        for name, threshold in self.thresholds.as_dict().items():
+    def _sign_test(self, name: str, window: list[dict[str, float | None]]) -> str | None:
+        """One signal's vote: 'stable', 'unstable', 'none', or None when the window holds no value of it."""
+        values = [row[name] for row in window if _finite(row[name])]
+        if not values:
+            return None
+        for side, verdict in (("low", "stable"), ("high", "unstable")):
+            bound = self.thresholds.quantile(name, self.quantile if side == "low" else 1.0 - self.quantile)
+            tail = self.thresholds.tail(name, bound, side)
+            hits = sum(value < bound if side == "low" else value > bound for value in values)
+            # P(at least `hits` of len(values) baseline epochs on this side) <= significance
+            if hits and binom.sf(hits - 1, len(values), tail) <= self.significance:
+                return verdict
+        return "none"
+
+    def _judge_legacy(self, window: list[dict[str, float | None]]) -> str:
+        thresholds = {name: self.thresholds.quantile(name, self.quantile) for name in SIGNALS}
+        latest = self.history[-1]
+        if any(_finite(latest[name]) and latest[name] > self.instability_factor * threshold
+               for name, threshold in thresholds.items()):
+            return "unstable"
+        for name, threshold in thresholds.items():
             values = [row[name] for row in window if _finite(row[name])]
             if not values or sum(values) / len(values) > threshold:
-                return False
-        return True
-
-    def _is_unstable(self, latest: dict[str, float | None]) -> bool:
-        return any(_finite(latest[name]) and latest[name] > self.instability_factor * threshold
-                   for name, threshold in self.thresholds.as_dict().items())
+                return "neutral"
+        return "stable"
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["history"] = [[row[name] for name in SIGNALS] for row in self.history]
         state["thresholds"] = None if self.thresholds is None else [self.thresholds.as_dict()[n] for n in SIGNALS]
         state["thresholds_source"] = "" if self.thresholds is None else self.thresholds.source
+        state["thresholds_reference"] = (None if self.thresholds is None else
+                                         [list(self.thresholds.reference.get(n, ())) for n in SIGNALS])
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         self.history = [dict(zip(SIGNALS, row)) for row in state["history"]]
         if state["thresholds"] is not None:
-            self.thresholds = Thresholds(*state["thresholds"], source=state["thresholds_source"])
+            reference = {name: tuple(values) for name, values in zip(SIGNALS, state["thresholds_reference"])
+                         if values}
+            self.thresholds = Thresholds(*state["thresholds"], source=state["thresholds_source"],
+                                         reference=reference)
 
 
 class AdaBatchScheduler(BatchScheduler):
@@ -241,7 +293,9 @@ def build_scheduler(config, train_size: int, thresholds: Thresholds | None = Non
         return DebaScheduler(config.batch_size, bounds, window=config.window, cooldown=config.cooldown,
                              thresholds=thresholds, calibration_epochs=config.calibration_epochs,
                              grow_factor=config.grow_factor, shrink_factor=config.shrink_factor,
-                             instability_factor=config.instability_factor, min_history=config.min_history)
+                             rule=config.deba_rule, quantile=config.threshold_quantile,
+                             significance=config.significance, instability_factor=config.instability_factor,
+                             min_history=config.min_history)
     if config.scheduler == "adabatch":
         return AdaBatchScheduler(config.batch_size, bounds, interval=config.adabatch_interval)
     if config.scheduler == "smith":

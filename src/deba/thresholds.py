@@ -2,17 +2,20 @@
 
 One rule serves both places that need it: the workflow's characterization step (thresholds from the
 architecture's fixed-batch baseline runs, all seeds pooled) and a standalone run that calibrates on its own
-first epochs. The rule, a reconstruction since the paper does not give one: each threshold is the median of
-that signal over the reference epochs. An epoch is then "stable" when the sliding-window mean of every
-signal is below what the architecture shows in a typical baseline epoch. Pure Python, no torch.
+first epochs. A reconstruction, since the paper does not give one: the file keeps every reference epoch's
+value of each signal (`reference`), so a decision rule can ask for any quantile of the baseline
+(`Thresholds.quantile`) and for how often a baseline epoch falls at or beyond it (`Thresholds.tail`), which
+is what makes the windowed rule's tests exact (deba.schedulers). The median of each signal is kept as the
+headline threshold the characterization reports. Pure Python, no torch.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -30,12 +33,46 @@ class Thresholds:
     loss_variation: float
     method: str = "median of the reference epochs"
     source: str = ""
+    # Every finite reference value of each signal, sorted; empty in a file written by hand with medians only.
+    reference: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, float]:
+        """The median of each signal: the threshold the characterization reports."""
         return {name: getattr(self, name) for name in SIGNALS}
 
+    def quantile(self, name: str, q: float) -> float:
+        """The q-quantile of the signal over the reference epochs (linear interpolation, numpy's default; at
+        q = 0.5 the median, which is all a file with no reference values can give)."""
+        values = self.reference.get(name, ())
+        if not values and q == 0.5:
+            return getattr(self, name)
+        values = self._values(name, f"its {q} quantile")
+        position = q * (len(values) - 1)
+        low = math.floor(position)
+        high = min(low + 1, len(values) - 1)
+        return values[low] + (values[high] - values[low]) * (position - low)
+
+    def tail(self, name: str, value: float, side: str) -> float:
+        """The fraction of reference epochs strictly below `value` (side 'low') or strictly above it ('high'):
+        the probability that an epoch drawn from the baseline counts as quiet (or noisy) against that value."""
+        values = self._values(name, f"its {side} tail")
+        if side == "low":
+            return bisect.bisect_left(values, value) / len(values)
+        return (len(values) - bisect.bisect_right(values, value)) / len(values)
+
+    def _values(self, name: str, wanted: str) -> tuple[float, ...]:
+        values = self.reference.get(name, ())
+        if not values:
+            where = f" from {self.source}" if self.source else ""
+            raise ThresholdsError(f"thresholds{where} hold no reference values of {name}, so {wanted} is unknown; "
+                                  "derive them again from baseline epochs (the workflow's `thresholds` rule, or a "
+                                  "run's own calibration epochs)")
+        return values
+
     def write(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(asdict(self), indent=2) + "\n")
+        data = asdict(self)
+        data["reference"] = {name: list(values) for name, values in self.reference.items()}
+        Path(path).write_text(json.dumps(data, indent=2) + "\n")
 
     @classmethod
     def read(cls, path: str | Path) -> "Thresholds":
@@ -53,10 +90,17 @@ class Thresholds:
             raise ThresholdsError(f"thresholds file {path} lacks key(s) {missing}; required: {list(SIGNALS)}")
         for name in SIGNALS:
             value = data[name]
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+            if not _is_value(value):
                 raise ThresholdsError(f"thresholds file {path}: {name}={value!r}, allowed is a finite number >= 0")
+        reference = data.get("reference", {})
+        if not isinstance(reference, dict) or not all(
+                name in SIGNALS and isinstance(values, list) and all(_is_value(v) for v in values)
+                for name, values in reference.items()):
+            raise ThresholdsError(f"thresholds file {path}: 'reference' must map signal names {list(SIGNALS)} to "
+                                  "lists of finite numbers >= 0")
         return cls(**{name: float(data[name]) for name in SIGNALS},
-                    method=str(data.get("method", "")), source=str(data.get("source", "")))
+                   method=str(data.get("method", "")), source=str(data.get("source", "")),
+                   reference={name: tuple(sorted(float(v) for v in values)) for name, values in reference.items()})
 
 
 def derive_thresholds(epoch_rows: Iterable[Mapping[str, float | None]], source: str = "") -> Thresholds:
@@ -66,7 +110,7 @@ def derive_thresholds(epoch_rows: Iterable[Mapping[str, float | None]], source: 
     first epoch and are simply absent there.
     """
     rows = list(epoch_rows)
-    medians = {}
+    medians, reference = {}, {}
     for name in SIGNALS:
         values = [float(row[name]) for row in rows
                   if row.get(name) is not None and math.isfinite(float(row[name]))]
@@ -74,4 +118,9 @@ def derive_thresholds(epoch_rows: Iterable[Mapping[str, float | None]], source: 
             raise ThresholdsError(f"cannot derive the {name} threshold: no finite values in {len(rows)} epoch rows"
                                   + (f" from {source}" if source else ""))
         medians[name] = statistics.median(values)
-    return Thresholds(**medians, source=source)
+        reference[name] = tuple(sorted(values))
+    return Thresholds(**medians, source=source, reference=reference)
+
+
+def _is_value(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0

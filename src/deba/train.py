@@ -222,7 +222,7 @@ class Trainer:
         else:
             with self.autocast:
                 logits = self.step_model(images)
-                loss = F.cross_entropy(logits, labels)
+                loss = F.cross_entropy(logits, labels, label_smoothing=self.config.label_smoothing)
             loss.backward()
             correct = (logits.argmax(1) == labels).sum()
         # The step before the monitor records it: a step that runs out of memory (fused SGD allocates its
@@ -242,7 +242,7 @@ class Trainer:
         for part in (slice(0, half), slice(half, 2 * half)):
             with self.autocast:
                 logits = self.step_model(images[part])
-                loss = F.cross_entropy(logits, labels[part])
+                loss = F.cross_entropy(logits, labels[part], label_smoothing=self.config.label_smoothing)
             (0.5 * loss).backward()
             correct = correct + (logits.argmax(1) == labels[part]).sum()
             losses.append(loss.detach())

@@ -48,8 +48,9 @@ def start_and_wait_for_epochs(out, epochs_done, *extra):
 
 
 # DEBA deciding from its third epoch on, so the batch size changes within the 4 epochs
+# The legacy rule changes the batch within these few epochs, so the resume crosses batch-size changes.
 RESUME_ARGS = ("--scheduler", "deba", "--epochs", 4, "--seed", 1, "--calibration-epochs", 2, "--cooldown", 0,
-               "--window", 2, "--min-history", 1, "--batch-size", 64)
+               "--window", 2, "--min-history", 1, "--batch-size", 64, "--deba-rule", "legacy")
 
 
 @pytest.fixture(scope="session")

@@ -174,6 +174,23 @@ def spearman_ci(x: Sequence[float], y: Sequence[float], *, n_resamples: int = 99
     return rho, p, float(low), float(high)
 
 
+def spearman_permutation_p(x: Sequence[float], y: Sequence[float], *, n_resamples: int = 9999,
+                           seed: int = 0) -> float:
+    """Two-sided permutation p-value of Spearman's rho (scipy.stats.permutation_test, pairings permuted; twice
+    the smaller one-sided tail): exact, over all n! pairings, whenever n! <= n_resamples (n <= 7 at the
+    default). NaN as `spearman_ci`."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    if len(x) < 3 or _constant(x) or _constant(y):
+        return NAN
+    # Only x is permuted (y is held in the statistic), so there are n! pairings, not (n!)^2.
+    result = stats.permutation_test((x,), lambda a: stats.spearmanr(a, y).statistic,
+                                    permutation_type="pairings", n_resamples=n_resamples,
+                                    alternative="two-sided", random_state=seed)
+    return float(result.pvalue)
+
+
 def wilcoxon_min_p(n: int) -> float:
     """The smallest two-sided p an exact Wilcoxon signed-rank test can give with n untied pairs: 2 / 2**n.
 

@@ -49,7 +49,12 @@ def test_claims_table_on_known_effects(analysed):
     assert "not in this grid" in table.loc["vit-speedup", "reason"]
     assert table.loc["window", "verdict"] == claims.SUPPORTED
     assert table.loc["cooldown", "verdict"] == claims.SUPPORTED
-    assert set(table["verdict"]) <= {claims.SUPPORTED, claims.NOT_SUPPORTED, claims.INCONCLUSIVE}
+    # three cells: no correlation verdict, whatever rho is
+    assert table.loc["predictive", "verdict"] == claims.NOT_TESTABLE_SCALE
+    assert "3 cell(s)" in table.loc["predictive", "reason"]
+    assert set(table["verdict"]) <= set(claims.VERDICTS)
+    assert all("A/A noise floor" in basis for basis in table["basis"])
+    assert "5 pairs (5 changed the batch)" in table.loc["resnet18-speedup", "basis"]
 
 
 def test_claims_not_supported_when_effect_outside_range(analysed):
@@ -60,3 +65,117 @@ def test_claims_not_supported_when_effect_outside_range(analysed):
     table = claims.claims_table(pairs, tables["ablation_contrasts"], tables["correlations"],
                                 n_resamples=500).set_index("id")
     assert table.loc["resnet18-speedup", "verdict"] == claims.NOT_SUPPORTED
+
+
+def _claims(tables, pairs=None, contrasts=None, correlations=None, **kwargs):
+    pairs = tables["pairs"] if pairs is None else pairs
+    contrasts = tables["ablation_contrasts"] if contrasts is None else contrasts
+    correlations = tables["correlations"] if correlations is None else correlations
+    return claims.claims_table(pairs, contrasts, correlations, n_resamples=500, **kwargs).set_index("id")
+
+
+def _resnet18_main(pairs):
+    return (pairs["scheduler"] == "deba") & (pairs["variant"] == "main") & (pairs["arch"] == "resnet18")
+
+
+def test_a_scheduler_that_never_changed_the_batch_is_not_exercised(analysed):
+    *_, tables = analysed
+    pairs = tables["pairs"].copy()
+    pairs.loc[_resnet18_main(pairs), "batch_changes"] = 0
+    table = _claims(tables, pairs)
+    assert table.loc["resnet18-speedup", "verdict"] == claims.NOT_EXERCISED
+    assert table.loc["resnet18-accuracy", "verdict"] == claims.NOT_EXERCISED
+    assert table.loc["light-speedup", "verdict"] == claims.SUPPORTED  # mobilenet_v3 still acts
+
+
+def test_a_speed_claim_beyond_the_device_ceiling_is_not_testable(analysed):
+    *_, tables = analysed
+    ceilings = pd.DataFrame({"dataset": ["digits"], "arch": ["resnet18"], "speedup_ceiling": [0.05]})
+    table = _claims(tables, ceilings=ceilings, device="Test CPU")
+    assert table.loc["resnet18-speedup", "verdict"] == claims.NOT_TESTABLE_DEVICE
+    assert "at most 5.0" in table.loc["resnet18-speedup", "reason"]
+    assert "Test CPU" in table.loc["resnet18-speedup", "basis"]
+    assert table.loc["light-speedup", "verdict"] == claims.SUPPORTED  # no ceiling known for mobilenet_v3
+
+
+def test_the_device_ceiling_comes_from_the_throughput_profile(analysed):
+    *_, tables = analysed
+    ceilings = tables["comparisons"].groupby("arch")["speedup_ceiling"].first()
+    # the fixture's step time 0.05 + 0.0002 b: per image at 2048 over per image at 128
+    expected = 1 - ((0.05 + 0.0002 * 2048) / 2048) / ((0.05 + 0.0002 * 128) / 128)
+    assert ceilings["resnet18"] == pytest.approx(expected)
+
+
+def test_a_speed_estimate_inside_the_noise_floor_is_reported_as_such(analysed):
+    *_, tables = analysed
+    pairs = tables["pairs"].copy()
+    control = (pairs["scheduler"] == "fixed") & (pairs["variant"] == "repeat")
+    pairs.loc[control, "speedup"] = np.resize([0.04, -0.05, 0.03, -0.04, 0.05, 0.0], int(control.sum()))
+    pairs.loc[_resnet18_main(pairs), "speedup"] = 0.02
+    floor, n, *_ = claims.noise_floor(pairs, n_resamples=500)
+    assert n == int(control.sum()) and floor > 0.02
+    table = _claims(tables, pairs)
+    assert table.loc["resnet18-speedup", "verdict"] == claims.WITHIN_NOISE
+    without_control = _claims(tables, pairs[~control])
+    assert without_control.loc["resnet18-speedup", "verdict"] == claims.INCONCLUSIVE
+    assert "no A/A" in without_control.loc["resnet18-speedup", "reason"]
+
+
+def test_an_accuracy_gain_above_what_the_baseline_leaves_is_not_testable(analysed):
+    *_, tables = analysed
+    pairs = tables["pairs"].copy()
+    pairs.loc[_resnet18_main(pairs), "acc_fixed"] = 0.99  # 1 point of room, the claim is +2.4 to +4.0
+    table = _claims(tables, pairs)
+    assert table.loc["resnet18-accuracy", "verdict"] == claims.NOT_TESTABLE_SCALE
+    assert "leaving 1.0" in table.loc["resnet18-accuracy", "reason"]
+
+
+def test_an_ablation_whose_sides_decide_alike_is_not_exercised(analysed):
+    from deba.analysis import ablations
+
+    *_, tables = analysed
+    pairs = tables["pairs"].copy()
+    full = (pairs["scheduler"] == "deba") & (pairs["variant"] == "window-full")
+    main = pairs[(pairs["scheduler"] == "deba") & (pairs["variant"] == "main")].set_index(["arch", "seed"])
+    pairs.loc[full, "trajectory"] = [main.loc[(a, s), "trajectory"] for a, s in pairs.loc[full, ["arch", "seed"]].to_numpy()]
+    contrasts = ablations.ablation_contrasts(pairs, n_resamples=500)
+    window = contrasts.set_index("ablation").loc["window"]
+    assert window["n_different"] == 0 and window["n_changed"] > 0
+    table = _claims(tables, pairs, contrasts)
+    assert table.loc["window", "verdict"] == claims.NOT_EXERCISED
+    assert "same batch-size decisions" in table.loc["window", "reason"]
+    assert table.loc["cooldown", "verdict"] == claims.SUPPORTED
+
+
+def test_a_correlation_needs_five_cells_and_a_permutation_p(analysed):
+    *_, tables = analysed
+
+    def correlation(n, rho, p):
+        return pd.DataFrame([{"predictor": "stability_score", "outcome": "speedup", "n_cells": n, "rho": rho,
+                              "p": p, "p_permutation": p, "rho_low": np.nan, "rho_high": np.nan, "note": ""}])
+
+    verdict = lambda n, rho, p: _claims(tables, correlations=correlation(n, rho, p)).loc["predictive", "verdict"]
+    assert verdict(4, -1.0, 0.08) == claims.NOT_TESTABLE_SCALE
+    assert verdict(6, -0.9, 0.01) == claims.SUPPORTED
+    assert verdict(6, 0.9, 0.01) == claims.NOT_SUPPORTED
+    assert verdict(6, -0.5, 0.3) == claims.INCONCLUSIVE
+
+
+def test_permutation_p_is_exact_over_all_pairings():
+    from itertools import permutations
+
+    from paperkit.stats import spearman_permutation_p
+
+    x = np.array([0.1, 0.4, 0.35, 0.8, 0.6, 0.9])
+    y = np.array([0.3, 0.2, 0.5, 0.1, 0.15, 0.05])
+    observed = stats.spearmanr(x, y).statistic
+    rhos = np.array([stats.spearmanr(x, y[list(order)]).statistic for order in permutations(range(6))])
+    # two-sided as scipy defines it: twice the smaller exact one-sided tail over all 720 pairings
+    exact = min(1.0, 2 * min(np.mean(rhos <= observed + 1e-12), np.mean(rhos >= observed - 1e-12)))
+    assert spearman_permutation_p(x, y) == pytest.approx(exact)
+    cells = pd.DataFrame({"stability_score": x, "speedup": y, "grad_norm_variation": x, "loss_variation": x,
+                          "acc_diff": y})
+    table = predictive.correlations(cells, n_resamples=999).set_index(["predictor", "outcome"])
+    assert table.loc[("stability_score", "speedup"), "p_permutation"] == pytest.approx(exact)
+    few = predictive.correlations(cells.iloc[:4], n_resamples=999).set_index(["predictor", "outcome"])
+    assert np.isnan(few.loc[("stability_score", "speedup"), "rho_low"])  # no interval from 4 points

@@ -61,7 +61,7 @@ def test_missing_baseline_counted():
         "dataset": ["d", "d"], "arch": ["a", "a"], "scheduler": ["deba", "fixed"], "variant": ["main", "main"],
         "seed": [0, 1], "window": ["15", "15"], "cooldown": [5, 5], "status": ["completed"] * 2,
         "final_test_acc": [0.9, 0.8], "train_time_s": [10.0, 20.0], "time_to_target_s": [None, None],
-        "num_batch_changes": [2, 0]})
+        "num_batch_changes": [2, 0], "batch_size_trajectory": ["64 96 64", "64 64 64"]})
     pairs = paired_runs(runs)
     assert pairs.loc[0, "status_fixed"] == "missing" and np.isnan(pairs.loc[0, "speedup"])
 

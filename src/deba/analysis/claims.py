@@ -9,7 +9,16 @@ Claims (arXiv:2511.03809, abstract), each turned into a quantity we measure:
 8.   Sliding-window statistics beat full history. 9. Cooldowns of 5+ epochs beat shorter ones.
 10.  The stability score predicts the benefit: lower baseline stability, larger speedup (rho < 0).
 
-Verdict rules (every estimate is a mean over pooled seed pairs with a bootstrap 95 % interval):
+A verdict is earned only by an experiment that could have shown otherwise, so before any estimate is read:
+- "not exercised": the DEBA runs of every pair used kept their batch size (they computed what the fixed
+  baseline computed), or, for an ablation, both sides made the same batch-size decisions;
+- "not testable on this device": a speed claim whose lower end exceeds what the device's throughput profile
+  allows any fixed-epoch schedule to save (`hardware.speedup_ceiling`, stated in the row);
+- "not testable at this scale": an accuracy gain larger than the baseline leaves room for (its accuracy
+  is within the claimed gain of 100 %), or a correlation over fewer than `predictive.MIN_CELLS` cells;
+- "within the timing noise floor": a speed estimate no larger than the A/A timing difference of identical
+  runs (the `timing_control` runs; `noise_floor`). Without A/A runs a speed claim is inconclusive.
+Then (every estimate is a mean over pooled seed pairs with a bootstrap 95 % interval):
 - range claims: "supported" if the interval overlaps the claimed range and excludes 0 on the claimed
   side; "not supported" if the interval lies entirely outside the range; otherwise "inconclusive".
 - "A beats B" claims (8, 9): "supported" if an interval of the paired difference (accuracy or speedup) lies
@@ -18,9 +27,10 @@ Verdict rules (every estimate is a mean over pooled seed pairs with a bootstrap 
   upper end is below -1 point, else "inconclusive".
 - variance (5): "supported" if Levene's test (scipy.stats.levene) finds ResNet-50's spread larger at
   p < 0.05 and some seed degrades; "not supported" if its spread is not larger and no seed degrades.
-- correlation (10): "supported" if the interval of rho lies below 0, "not supported" if above, else
-  "inconclusive".
+- correlation (10): Spearman's rho with an exact permutation p-value: "supported" if rho < 0 at p < 0.05,
+  "not supported" if rho > 0 at p < 0.05, else "inconclusive".
 A claim whose architectures were not run, or with fewer than two pairs, is "inconclusive at this scale".
+Every row names its basis: pairs (and how many changed the batch), cells, device and noise floor.
 """
 
 from __future__ import annotations
@@ -31,10 +41,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from paperkit.latex import format_number
+from deba.analysis.predictive import MIN_CELLS
+from paperkit.latex import escape, format_number
 from paperkit.stats import mean_ci
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "supported", "not supported", "inconclusive at this scale"
+NOT_EXERCISED = "not exercised"
+NOT_TESTABLE_DEVICE, NOT_TESTABLE_SCALE = "not testable on this device", "not testable at this scale"
+WITHIN_NOISE = "within the timing noise floor"
+VERDICTS = (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE, NOT_EXERCISED, NOT_TESTABLE_DEVICE, NOT_TESTABLE_SCALE,
+            WITHIN_NOISE)
 LIGHT = ("mobilenet_v3", "densenet121", "efficientnet_b0")
 RANGE_CLAIMS = (
     # id, claim text, architectures, measure, low, high
@@ -46,11 +62,33 @@ RANGE_CLAIMS = (
     ("vit-speedup", "ViT-B16: minimal speedup (about 6\\%)", ("vit_b16",), "speedup", 0.01, 0.11),
 )
 NON_INFERIORITY_MARGIN = -0.01
+TIMING_CONTROL = ("fixed", "repeat")  # deba.grid.TIMING_CONTROL: the A/A runs
+COLUMNS = ["id", "claim", "paper", "ours", "n", "verdict", "reason", "basis"]
+
+
+def noise_floor(pairs: pd.DataFrame, **kwargs) -> tuple[float, int, float, float]:
+    """(floor, n, mean, half-width) of the A/A timing control: identical fixed-batch runs timed twice.
+
+    The floor is the largest |difference| the A/A speedup's 95 % interval reaches (its one value with a
+    single pair); NaN without A/A pairs. A measured speedup no larger than this is the machine, not a method.
+    """
+    control = pairs[(pairs["scheduler"] == TIMING_CONTROL[0]) & (pairs["variant"] == TIMING_CONTROL[1])]
+    values = control["speedup"].to_numpy(float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return math.nan, 0, math.nan, math.nan
+    mean, low, high = mean_ci(values, **kwargs)
+    if len(values) < 2 or not (math.isfinite(low) and math.isfinite(high)):
+        return float(np.max(np.abs(values))), len(values), float(mean), math.nan
+    return float(max(abs(low), abs(high))), len(values), float(mean), float((high - low) / 2)
+
+
+def _main_pairs(pairs: pd.DataFrame, archs) -> pd.DataFrame:
+    return pairs[(pairs["scheduler"] == "deba") & (pairs["variant"] == "main") & pairs["arch"].isin(archs)]
 
 
 def _pooled(pairs: pd.DataFrame, archs, measure: str, **kwargs) -> tuple[int, float, float, float]:
-    deba = pairs[(pairs["scheduler"] == "deba") & (pairs["variant"] == "main") & pairs["arch"].isin(archs)]
-    values = deba[measure].to_numpy(float)
+    values = _main_pairs(pairs, archs)[measure].to_numpy(float)
     values = values[np.isfinite(values)]
     mean, low, high = mean_ci(values, **kwargs)
     return len(values), mean, low, high
@@ -79,52 +117,107 @@ def better_verdict(intervals: list[tuple[float, float]]) -> str:
 def _interval(mean: float, low: float, high: float, scale: float = 100.0, digits: int = 1) -> str:
     if not math.isfinite(mean):
         return "n/a"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return format_number(mean * scale, digits)
     return (f"{format_number(mean * scale, digits)} [{format_number(low * scale, digits)}, "
             f"{format_number(high * scale, digits)}]")
 
 
-def claims_table(pairs: pd.DataFrame, contrasts: pd.DataFrame, correlations: pd.DataFrame,
-                 **kwargs) -> pd.DataFrame:
-    """One row per claim: id, claim, paper, ours (LaTeX text), n, verdict, reason."""
-    rows = []
-    for claim_id, text, archs, measure, low, high in RANGE_CLAIMS:
-        n, mean, ci_low, ci_high = _pooled(pairs, archs, measure, **kwargs)
-        present = sorted(set(archs) & set(pairs["arch"]))
-        unit = "\\%" if measure == "speedup" else " pts"
-        verdict = range_verdict(ci_low, ci_high, low, high) if n >= 2 else INCONCLUSIVE
-        reason = ("architectures not in this grid" if not present else
-                  f"n={n} pairs" + ("" if n >= 2 else ": too few for an interval"))
-        rows.append({"id": claim_id, "claim": text, "paper": f"{low * 100:g}--{high * 100:g}{unit}",
-                     "ours": _interval(mean, ci_low, ci_high) + (unit if math.isfinite(mean) else ""),
-                     "n": n, "verdict": verdict, "reason": reason})
-    rows.append(_resnet50_claim(pairs))
-    rows.append(_vit_accuracy_claim(pairs, **kwargs))
+def _percent(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{format_number(value * 100, 1)}\\%"
+
+
+class Basis:
+    """What every verdict rests on: the device, the A/A noise floor, and per claim its pairs and cells."""
+
+    def __init__(self, pairs: pd.DataFrame, device: str, ceilings: pd.DataFrame, **kwargs):
+        self.floor, self.floor_n, self.floor_mean, _ = noise_floor(pairs, **kwargs)
+        self.device = escape(device) if device else "unknown device"
+        self.ceilings = ceilings
+
+    def floor_text(self) -> str:
+        if not math.isfinite(self.floor):
+            return "no A/A timing control"
+        return f"A/A noise floor {_percent(self.floor)} (n={self.floor_n})"
+
+    def describe(self, used: pd.DataFrame) -> str:
+        changed = int((used["batch_changes"] > 0).sum()) if len(used) else 0
+        cells = used[["dataset", "arch"]].drop_duplicates() if len(used) else used
+        return (f"{len(used)} pairs ({changed} changed the batch), {len(cells)} cells; {self.device}; "
+                f"{self.floor_text()}")
+
+    def ceiling(self, archs) -> float:
+        rows = self.ceilings[self.ceilings["arch"].isin(archs)] if len(self.ceilings) else self.ceilings
+        return float(rows["speedup_ceiling"].max()) if len(rows) else math.nan
+
+
+def claims_table(pairs: pd.DataFrame, contrasts: pd.DataFrame, correlations: pd.DataFrame, *,
+                 ceilings: pd.DataFrame | None = None, device: str = "", **kwargs) -> pd.DataFrame:
+    """One row per claim: id, claim, paper, ours (LaTeX text), n, verdict, reason, basis."""
+    ceilings = ceilings if ceilings is not None else pd.DataFrame(columns=["dataset", "arch", "speedup_ceiling"])
+    basis = Basis(pairs, device, ceilings, **kwargs)
+    rows = [_range_claim(pairs, basis, claim, **kwargs) for claim in RANGE_CLAIMS]
+    rows.append(_resnet50_claim(pairs, basis))
+    rows.append(_vit_accuracy_claim(pairs, basis, **kwargs))
     for ablation, claim in (("window", "Sliding-window statistics beat full history"),
                             ("cooldown", "Cooldowns of 5+ epochs beat shorter ones")):
-        row = contrasts[contrasts["ablation"] == ablation] if len(contrasts) else contrasts
-        if row.empty or row.iloc[0]["n"] < 2:
-            rows.append({"id": ablation, "claim": claim, "paper": "essential", "ours": "n/a",
-                         "n": int(row.iloc[0]["n"]) if not row.empty else 0, "verdict": INCONCLUSIVE,
-                         "reason": "ablation runs missing or fewer than 2 pairs"})
-            continue
-        r = row.iloc[0]
-        verdict = better_verdict([(r["acc_diff_low"], r["acc_diff_high"]), (r["speedup_low"], r["speedup_high"])])
-        ours = (f"acc. {_interval(r['acc_diff_delta'], r['acc_diff_low'], r['acc_diff_high'])} pts; "
-                f"speedup {_interval(r['speedup_delta'], r['speedup_low'], r['speedup_high'])}\\%")
-        rows.append({"id": ablation, "claim": claim, "paper": "essential", "ours": ours, "n": int(r["n"]),
-                     "verdict": verdict, "reason": f"paired by cell and seed, n={int(r['n'])}"})
-    rows.append(_predictive_claim(correlations))
-    return pd.DataFrame(rows, columns=["id", "claim", "paper", "ours", "n", "verdict", "reason"])
+        rows.append(_ablation_claim(contrasts, ablation, claim, basis))
+    rows.append(_predictive_claim(correlations, basis))
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _resnet50_claim(pairs: pd.DataFrame) -> dict:
+def _precondition(used: pd.DataFrame, archs, present) -> tuple[str, str] | None:
+    """(verdict, reason) when the pairs cannot decide the claim at all, else None."""
+    if not present:
+        return INCONCLUSIVE, "architectures not in this grid"
+    n = int(used["acc_diff"].notna().sum())
+    if n < 2:
+        return INCONCLUSIVE, f"n={n} pairs: too few for an interval"
+    if not (used["batch_changes"] > 0).any():
+        return NOT_EXERCISED, "DEBA kept the batch size in every pair: it computed what the baseline did"
+    return None
+
+
+def _range_claim(pairs: pd.DataFrame, basis: Basis, claim, **kwargs) -> dict:
+    claim_id, text, archs, measure, low, high = claim
+    used = _main_pairs(pairs, archs)
+    present = sorted(set(archs) & set(pairs["arch"]))
+    n, mean, ci_low, ci_high = _pooled(pairs, archs, measure, **kwargs)
+    unit = "\\%" if measure == "speedup" else " pts"
+    row = {"id": claim_id, "claim": text, "paper": f"{low * 100:g}--{high * 100:g}{unit}",
+           "ours": _interval(mean, ci_low, ci_high) + (unit if math.isfinite(mean) else ""), "n": n,
+           "basis": basis.describe(used)}
+    blocked = _precondition(used, archs, present)
+    if blocked:
+        return {**row, "verdict": blocked[0], "reason": blocked[1]}
+    if measure == "speedup":
+        ceiling = basis.ceiling(archs)
+        if math.isfinite(ceiling) and ceiling < low:
+            return {**row, "verdict": NOT_TESTABLE_DEVICE,
+                    "reason": f"the throughput profile allows at most {_percent(ceiling)} in a fixed number of "
+                              "epochs, below the claimed range"}
+        if not math.isfinite(basis.floor):
+            return {**row, "verdict": INCONCLUSIVE, "reason": "no A/A timing control to judge timing noise"}
+        if abs(mean) <= basis.floor:
+            return {**row, "verdict": WITHIN_NOISE,
+                    "reason": f"|{_percent(mean)}| is no larger than identical runs differ ({_percent(basis.floor)})"}
+    else:
+        room = 1.0 - float(used["acc_fixed"].max())
+        if room < low:
+            return {**row, "verdict": NOT_TESTABLE_SCALE,
+                    "reason": f"the baseline reaches {_percent(1 - room)}, leaving {_percent(room)} to gain"}
+    return {**row, "verdict": range_verdict(ci_low, ci_high, low, high), "reason": f"n={n} pairs"}
+
+
+def _resnet50_claim(pairs: pd.DataFrame, basis: Basis) -> dict:
     deba = pairs[(pairs["scheduler"] == "deba") & (pairs["variant"] == "main")]
-    target = deba[deba["arch"] == "resnet50"]["acc_diff"].dropna().to_numpy(float)
+    used = deba[deba["arch"] == "resnet50"]
+    target = used["acc_diff"].dropna().to_numpy(float)
     others = deba[deba["arch"] != "resnet50"]
     # Spread is measured around each cell's own mean, so differences between cells do not count as variance.
     centred = (others["acc_diff"] - others.groupby(["dataset", "arch"])["acc_diff"].transform("mean")).dropna()
     row = {"id": "resnet50-variance", "claim": "ResNet-50: high variance, occasional degradation",
-           "paper": "qualitative", "n": len(target)}
+           "paper": "qualitative", "n": len(target), "basis": basis.describe(used)}
     if len(target) < 2 or len(centred) < 2:
         return {**row, "ours": "n/a", "verdict": INCONCLUSIVE,
                 "reason": "ResNet-50 or other architectures have fewer than 2 pairs"}
@@ -132,6 +225,11 @@ def _resnet50_claim(pairs: pd.DataFrame) -> dict:
     sd_target, sd_others = float(np.std(target, ddof=1)), float(np.std(centred, ddof=1))
     p = float(stats.levene(target_centred, centred.to_numpy(float), center="median").pvalue)
     degraded = int((target < 0).sum())
+    ours = (f"SD {format_number(sd_target * 100, 1)} vs {format_number(sd_others * 100, 1)} pts "
+            f"(Levene p={format_number(p, 3)}); {degraded} of {len(target)} seeds worse")
+    if not (used["batch_changes"] > 0).any():
+        return {**row, "ours": ours, "verdict": NOT_EXERCISED,
+                "reason": "DEBA kept the batch size in every ResNet-50 pair"}
     larger = sd_target > sd_others
     if larger and p < 0.05 and degraded:
         verdict = SUPPORTED
@@ -139,41 +237,69 @@ def _resnet50_claim(pairs: pd.DataFrame) -> dict:
         verdict = NOT_SUPPORTED
     else:
         verdict = INCONCLUSIVE
-    ours = (f"SD {format_number(sd_target * 100, 1)} vs {format_number(sd_others * 100, 1)} pts "
-            f"(Levene p={format_number(p, 3)}); {degraded} of {len(target)} seeds worse")
     return {**row, "ours": ours, "verdict": verdict, "reason": "spread of per-seed accuracy change"}
 
 
-def _vit_accuracy_claim(pairs: pd.DataFrame, **kwargs) -> dict:
+def _vit_accuracy_claim(pairs: pd.DataFrame, basis: Basis, **kwargs) -> dict:
+    used = _main_pairs(pairs, ("vit_b16",))
     n, mean, low, high = _pooled(pairs, ("vit_b16",), "acc_diff", **kwargs)
-    if n < 2 or not math.isfinite(low):
-        verdict, reason = INCONCLUSIVE, "ViT-B16 not in this grid or fewer than 2 pairs"
+    row = {"id": "vit-accuracy", "claim": "ViT-B16: accuracy maintained", "paper": "maintained",
+           "ours": _interval(mean, low, high) + (" pts" if math.isfinite(mean) else ""), "n": n,
+           "basis": basis.describe(used)}
+    blocked = _precondition(used, ("vit_b16",), "vit_b16" in set(pairs["arch"]))
+    if blocked:
+        return {**row, "verdict": blocked[0], "reason": blocked[1]}
+    if not math.isfinite(low):
+        verdict, reason = INCONCLUSIVE, "no interval"
     elif low > NON_INFERIORITY_MARGIN:
         verdict, reason = SUPPORTED, "interval above $-$1 point"
     elif high < NON_INFERIORITY_MARGIN:
         verdict, reason = NOT_SUPPORTED, "interval below $-$1 point"
     else:
         verdict, reason = INCONCLUSIVE, "interval contains $-$1 point"
-    return {"id": "vit-accuracy", "claim": "ViT-B16: accuracy maintained", "paper": "maintained",
-            "ours": _interval(mean, low, high) + (" pts" if math.isfinite(mean) else ""), "n": n,
-            "verdict": verdict, "reason": reason}
+    return {**row, "verdict": verdict, "reason": reason}
 
 
-def _predictive_claim(correlations: pd.DataFrame) -> dict:
+def _ablation_claim(contrasts: pd.DataFrame, ablation: str, claim: str, basis: Basis) -> dict:
+    found = contrasts[contrasts["ablation"] == ablation] if len(contrasts) else contrasts
+    base = {"id": ablation, "claim": claim, "paper": "essential"}
+    if found.empty or found.iloc[0]["n"] < 2:
+        return {**base, "ours": "n/a", "n": int(found.iloc[0]["n"]) if not found.empty else 0,
+                "verdict": INCONCLUSIVE, "reason": "ablation runs missing or fewer than 2 pairs",
+                "basis": basis.floor_text()}
+    r = found.iloc[0]
+    n = int(r["n"])
+    ours = (f"acc. {_interval(r['acc_diff_delta'], r['acc_diff_low'], r['acc_diff_high'])} pts; "
+            f"speedup {_interval(r['speedup_delta'], r['speedup_low'], r['speedup_high'])}\\%")
+    row = {**base, "ours": ours, "n": n,
+           "basis": f"{n} pairs by cell and seed, {int(r['n_changed'])} with a batch change on either side, "
+                    f"{int(r['n_different'])} deciding differently; {basis.device}; {basis.floor_text()}"}
+    if int(r["n_changed"]) == 0:
+        return {**row, "verdict": NOT_EXERCISED, "reason": "neither side changed the batch size in any pair"}
+    if int(r["n_different"]) == 0:
+        return {**row, "verdict": NOT_EXERCISED, "reason": "both sides made the same batch-size decisions"}
+    verdict = better_verdict([(r["acc_diff_low"], r["acc_diff_high"]), (r["speedup_low"], r["speedup_high"])])
+    return {**row, "verdict": verdict, "reason": f"paired by cell and seed, n={n}"}
+
+
+def _predictive_claim(correlations: pd.DataFrame, basis: Basis) -> dict:
     row = correlations[(correlations["predictor"] == "stability_score") & (correlations["outcome"] == "speedup")]
-    base = {"id": "predictive", "claim": "Baseline stability predicts the benefit", "paper": "predicts"}
-    if row.empty or not math.isfinite(row.iloc[0]["rho"]):
-        n = int(row.iloc[0]["n_cells"]) if not row.empty else 0
-        return {**base, "ours": "n/a", "n": n, "verdict": INCONCLUSIVE,
-                "reason": f"{n} cell(s): Spearman needs at least 3 with variation"}
+    base = {"id": "predictive", "claim": "Baseline stability predicts the benefit", "paper": "predicts",
+            "basis": f"cells of DEBA main vs fixed; {basis.device}; {basis.floor_text()}"}
+    n = int(row.iloc[0]["n_cells"]) if not row.empty else 0
+    if n < MIN_CELLS:
+        return {**base, "ours": "n/a", "n": n, "verdict": NOT_TESTABLE_SCALE,
+                "reason": f"{n} cell(s): a correlation needs at least {MIN_CELLS}"}
     r = row.iloc[0]
-    ours = (f"$\\rho$ = {format_number(r['rho'], 2)} [{format_number(r['rho_low'], 2)}, "
-            f"{format_number(r['rho_high'], 2)}]")
-    if math.isfinite(r["rho_high"]) and r["rho_high"] < 0:
+    if not math.isfinite(r["rho"]):
+        return {**base, "ours": "n/a", "n": n, "verdict": INCONCLUSIVE, "reason": "no variation across cells"}
+    p = float(r["p_permutation"])
+    ours = f"$\\rho$ = {format_number(r['rho'], 2)} (permutation p={format_number(p, 3)}, n={n})"
+    if p < 0.05 and r["rho"] < 0:
         verdict = SUPPORTED
-    elif math.isfinite(r["rho_low"]) and r["rho_low"] > 0:
+    elif p < 0.05 and r["rho"] > 0:
         verdict = NOT_SUPPORTED
     else:
         verdict = INCONCLUSIVE
-    return {**base, "ours": ours, "n": int(r["n_cells"]), "verdict": verdict,
-            "reason": "Spearman, stability score vs speedup across cells"}
+    return {**base, "ours": ours, "n": n, "verdict": verdict,
+            "reason": "Spearman, stability score vs speedup across cells, exact permutation test"}

@@ -5,6 +5,8 @@ seed. Per pair:
 - accuracy change  = final_test_acc(method) - final_test_acc(fixed)            (fraction; x100 = points)
 - speedup          = 1 - train_time_s(method) / train_time_s(fixed)            (0.3 = 30 % less time)
 - time-to-target speedup = 1 - time_to_target_s(method) / time_to_target_s(fixed), when both reached it.
+- predicted speedup: what the throughput profile predicts from the two runs' batch trajectories
+  (`deba.analysis.hardware`), so a table shows hardware utilization beside the measured effect.
 A pair where either run diverged (or the baseline is missing) has no accuracy change or speedup; such runs
 are counted in `n_diverged_method` / `n_diverged_fixed` / `n_missing_fixed`, never silently dropped.
 
@@ -23,6 +25,7 @@ from paperkit.stats import holm, mean_ci, paired_comparison
 from .devices import DEVICE_COLUMN, check_paired_devices, with_device_names
 
 BASELINE = ("fixed", "main")
+RULE_SETTINGS = ("deba_rule", "threshold_quantile", "significance", "instability_factor")  # runs.csv columns
 CELL = ["dataset", "arch"]
 METHOD = ["scheduler", "variant"]
 
@@ -37,18 +40,23 @@ def paired_runs(runs: pd.DataFrame, *, allow_mixed_devices: bool = False) -> pd.
     baseline = baseline.rename(columns={"status": "status_fixed", "final_test_acc": "acc_fixed",
                                         "train_time_s": "time_fixed", "time_to_target_s": "ttt_fixed",
                                         DEVICE_COLUMN: "device_fixed"})
-    method = runs[~is_baseline][CELL + METHOD + ["seed", "window", "cooldown", "status", "final_test_acc",
+    rule = [column for column in RULE_SETTINGS if column in runs]
+    method = runs[~is_baseline][CELL + METHOD + ["seed", "window", "cooldown", *rule, "status", "final_test_acc",
                                                  "train_time_s", "time_to_target_s", "num_batch_changes",
-                                                 DEVICE_COLUMN]]
+                                                 "batch_size_trajectory", DEVICE_COLUMN]]
     method = method.rename(columns={"status": "status_method", "final_test_acc": "acc_method",
                                     "train_time_s": "time_method", "time_to_target_s": "ttt_method",
-                                    "num_batch_changes": "batch_changes", DEVICE_COLUMN: "device_method"})
+                                    "num_batch_changes": "batch_changes", "batch_size_trajectory": "trajectory",
+                                    DEVICE_COLUMN: "device_method"})
     pairs = method.merge(baseline, on=CELL + ["seed"], how="left")
     pairs["status_fixed"] = pairs["status_fixed"].fillna("missing")
     pairs["mixed_devices"] = check_paired_devices(pairs, allow_mixed=allow_mixed_devices)
     both_completed = (pairs["status_method"] == "completed") & (pairs["status_fixed"] == "completed")
     pairs["acc_diff"] = np.where(both_completed, pairs["acc_method"] - pairs["acc_fixed"], np.nan)
     pairs["speedup"] = np.where(both_completed, 1.0 - pairs["time_method"] / pairs["time_fixed"], np.nan)
+    steps = pairs["trajectory"].astype(str).map(lambda text: np.diff([int(b) for b in text.split()]))
+    pairs["grew"] = steps.map(lambda d: bool((d > 0).any()))
+    pairs["shrank"] = steps.map(lambda d: bool((d < 0).any()))
     ttt_m = pd.to_numeric(pairs["ttt_method"], errors="coerce")
     ttt_f = pd.to_numeric(pairs["ttt_fixed"], errors="coerce")
     pairs["ttt_speedup"] = np.where(both_completed & ttt_m.notna() & ttt_f.notna() & (ttt_f > 0),
@@ -74,6 +82,7 @@ def compare(pairs: pd.DataFrame, *, n_resamples: int = 9999, seed: int = 0) -> p
         rows.append({
             "dataset": dataset, "arch": arch, "scheduler": scheduler, "variant": variant,
             "window": str(group["window"].iloc[0]), "cooldown": group["cooldown"].iloc[0],
+            **{column: group[column].iloc[0] for column in RULE_SETTINGS if column in group},
             "n_runs": len(group), "n_pairs": accuracy["n"],
             "n_diverged_method": int((group["status_method"] == "diverged").sum()),
             "n_diverged_fixed": int((group["status_fixed"] == "diverged").sum()),
@@ -87,6 +96,12 @@ def compare(pairs: pd.DataFrame, *, n_resamples: int = 9999, seed: int = 0) -> p
             "ttt_n": len(reached), "ttt_speedup": ttt, "ttt_speedup_low": ttt_low, "ttt_speedup_high": ttt_high,
             "batch_changes": float(group["batch_changes"].mean()),
             "batch_changes_max": int(group["batch_changes"].max()),
+            # how many runs the scheduler acted in: a method that never changed the batch tested nothing
+            "n_changed": int((group["batch_changes"] > 0).sum()), "n_grew": int(group["grew"].sum()),
+            "n_shrank": int(group["shrank"].sum()),
+            # the part of the speedup the device's throughput profile predicts from the batch trajectories
+            "predicted_speedup": (float(done["predicted_speedup"].mean()) if "predicted_speedup" in done
+                                  and done["predicted_speedup"].notna().any() else np.nan),
             "note": accuracy["note"],
         })
     table = pd.DataFrame(rows)

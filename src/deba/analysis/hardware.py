@@ -14,6 +14,9 @@ extrapolated linearly from the two nearest points outside them (a step's cost is
 never below the smallest measured step time. Measured minus predicted speedup is what the profile does not
 explain: monitor overhead, data movement, and measurement noise. For time to target accuracy, the part of
 the measured saving that the profile does not predict is the optimization effect (fewer epochs).
+
+The same profile bounds what any batch-size schedule can save in a fixed number of epochs on this device
+(`speedup_ceiling`): the claims table calls a speed claim above that bound not testable here.
 """
 
 from __future__ import annotations
@@ -84,6 +87,41 @@ def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.D
     table = pd.DataFrame(rows, columns=RUN + ["predicted_speedup", "measured_speedup", "mean_batch_size"])
     table["unexplained"] = table["measured_speedup"] - table["predicted_speedup"]
     return table
+
+
+def speedup_ceiling(tau, start_batch: float, max_batch: float, profiled: np.ndarray) -> tuple[float, float]:
+    """(the largest speedup the profile allows a fixed-epoch run starting at `start_batch`, the batch size
+    giving it): 1 - (tau(b)/b) / (tau(b0)/b0) at the cheapest per-image batch b in [b0, max_batch].
+
+    A run of fixed length processes the same images whatever its batch sizes, so its training time can fall
+    only by as much as the cost of an image does; not even a run at that best size from its first step
+    saves more. tau(b)/b is monotone between profiled sizes (tau is linear there), so the profiled sizes
+    and the interval's ends are the only candidates.
+    """
+    candidates = np.unique(np.concatenate([[start_batch, max_batch],
+                                           profiled[(profiled > start_batch) & (profiled < max_batch)]]))
+    per_image = tau(candidates) / candidates
+    best = int(np.argmin(per_image))
+    start_cost = float(tau(np.array([start_batch]))[0]) / start_batch
+    return float(1.0 - per_image[best] / start_cost), float(candidates[best])
+
+
+def cell_ceilings(runs: pd.DataFrame, throughput: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: the speedup ceiling of its throughput profile for the grid's start and largest batch size."""
+    rows = []
+    for (dataset, arch), group in runs.groupby(CELL, sort=True):
+        profile = throughput[(throughput["dataset"] == dataset) & (throughput["arch"] == arch)]
+        if profile.empty:
+            continue
+        tau = step_time_model(profile)
+        profiled = np.sort(profile["batch_size"].unique().astype(float))
+        start = float(group["batch_size"].min())
+        largest = float(pd.to_numeric(group.get("max_batch"), errors="coerce").max()) if "max_batch" in group else np.nan
+        largest = largest if np.isfinite(largest) else float(profiled[-1])  # no bound recorded: the profile's
+        ceiling, best = speedup_ceiling(tau, start, max(start, largest), profiled)
+        rows.append({"dataset": dataset, "arch": arch, "start_batch": start, "max_batch": largest,
+                     "speedup_ceiling": ceiling, "best_batch": best})
+    return pd.DataFrame(rows, columns=CELL + ["start_batch", "max_batch", "speedup_ceiling", "best_batch"])
 
 
 def throughput_curve(throughput: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,7 @@ MACROS_PATH = f"{GENERATED_DIR}/macros.tex"
 
 AGGREGATE_FILES = ("runs", "epochs", "throughput", "thresholds")
 STATS_FILES = ("pairs", "comparisons", "characterization_runs", "characterization", "hardware", "correlations",
-               "loao", "ablations", "ablation_contrasts", "claims")
+               "loao", "ablations", "ablation_contrasts", "sensitivity", "claims")
 
 # name -> the aggregated/statistics tables it reads, in the order its function takes them.
 FIGURE_INPUTS = {
@@ -33,6 +33,7 @@ TABLE_INPUTS = {
     "main": ("comparisons",),
     "characterization": ("characterization", "hardware", "thresholds"),
     "ablations": ("ablations",),
+    "sensitivity": ("sensitivity",),
     "comparators": ("comparisons",),
     "claims": ("claims",),
 }

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from deba.analysis.ablations import SUFFICIENT_COOLDOWN
-from deba.analysis.claims import INCONCLUSIVE, NON_INFERIORITY_MARGIN, NOT_SUPPORTED, RANGE_CLAIMS, SUPPORTED
+from deba.analysis.claims import NON_INFERIORITY_MARGIN, RANGE_CLAIMS, TIMING_CONTROL, VERDICTS
+from deba.analysis.predictive import MIN_CELLS
 from deba.analysis.layout import MACRO_INPUTS
 from deba.analysis.predictive import loao_summary
 from deba.analysis.tables import interval
@@ -72,7 +73,8 @@ def method_macros(runs: pd.DataFrame) -> dict[str, object]:
 
     return {_name("setting", column): setting(column)
             for column in ("window", "cooldown", "batch_size", "grow_factor", "shrink_factor", "min_batch",
-                           "max_batch", "momentum", "weight_decay", "lr_schedule", "lr_scaling")}
+                           "max_batch", "momentum", "weight_decay", "lr_schedule", "lr_scaling", "deba_rule",
+                           "threshold_quantile", "significance")}
 
 
 def paper_claim_macros() -> dict[str, object]:
@@ -104,11 +106,36 @@ def result_macros(comparisons: pd.DataFrame) -> dict[str, object]:
     out[_name("batch", "changes", "mean")] = format_number(deba["batch_changes"].mean(), 1) if len(deba) else "n/a"
     out[_name("batch", "changes", "max")] = int(deba["batch_changes_max"].max()) if len(deba) else 0
     out[_name("num", "pairs", "excluded")] = int((deba["n_runs"] - deba["n_pairs"]).sum())
-    comparators = comparisons[(comparisons["scheduler"] != "deba") & (comparisons["variant"] == "main")]
+    out.update(activity_macros(comparisons))
+    comparators = comparisons[~comparisons["scheduler"].isin(["deba", "fixed"]) & (comparisons["variant"] == "main")]
     out[_name("comparators")] = _list(sorted(comparators["scheduler"].unique()))
     for scheduler, rows in comparators.groupby("scheduler"):
         out[_name("speedup", scheduler, "mean")] = format_number(rows["speedup"].mean() * 100, 1)
         out[_name("acc", "change", scheduler, "mean")] = format_number(rows["acc_diff"].mean() * 100, 1)
+    return out
+
+
+def activity_macros(comparisons: pd.DataFrame) -> dict[str, object]:
+    """Whether DEBA acted (runs that changed, grew, rolled back the batch) and the A/A timing noise floor."""
+    deba = comparisons[comparisons["scheduler"] == "deba"]
+    main = deba[deba["variant"] == "main"]
+    control = comparisons[(comparisons["scheduler"] == TIMING_CONTROL[0]) &
+                          (comparisons["variant"] == TIMING_CONTROL[1])]
+    out: dict[str, object] = {
+        _name("num", "main", "runs"): int(main["n_runs"].sum()),
+        _name("num", "main", "runs", "changed"): int(main["n_changed"].sum()),
+        _name("num", "main", "runs", "grew"): int(main["n_grew"].sum()),
+        _name("num", "deba", "runs"): int(deba["n_runs"].sum()),
+        _name("num", "deba", "runs", "rolled", "back"): int(deba["n_shrank"].sum()),
+        _name("num", "control", "pairs"): int(control["n_pairs"].sum()),
+    }
+    if len(control) and int(control["n_pairs"].sum()):
+        pooled = control.iloc[0] if len(control) == 1 else None
+        text = (interval(pooled["speedup"], pooled["speedup_low"], pooled["speedup_high"]) if pooled is not None
+                else ", ".join(interval(r["speedup"], r["speedup_low"], r["speedup_high"]) for _, r in control.iterrows()))
+        out[_name("noise", "floor")] = text
+    else:
+        out[_name("noise", "floor")] = "n/a"
     return out
 
 
@@ -150,8 +177,9 @@ def ablation_and_claim_macros(contrasts: pd.DataFrame, claims: pd.DataFrame) -> 
         out.setdefault(_name(ablation, "speedup", "delta"), "n/a")
         out.setdefault(_name(ablation, "pairs"), 0)
     out[_name("claims", "total")] = len(claims)
-    for verdict, word in ((SUPPORTED, "supported"), (NOT_SUPPORTED, "not supported"), (INCONCLUSIVE, "inconclusive")):
-        out[_name("claims", word)] = int((claims["verdict"] == verdict).sum())
+    for verdict in VERDICTS:
+        out[_name("claims", verdict.removesuffix(" at this scale") if verdict.startswith("inconclusive")
+                  else verdict)] = int((claims["verdict"] == verdict).sum())
     for _, row in claims.iterrows():
         out[_name("verdict", row["id"])] = escape(row["verdict"])
     return out
@@ -164,7 +192,8 @@ def build_macros(paths: dict[str, str | Path], *, n_resamples: int = 9999,
     statistics = {_name("bootstrap", "resamples"): int(n_resamples),
                   _name("confidence"): format_number(confidence * 100, 0),
                   _name("non", "inferiority", "margin"): format_number(-NON_INFERIORITY_MARGIN * 100, 0),
-                  _name("sufficient", "cooldown"): SUFFICIENT_COOLDOWN}
+                  _name("sufficient", "cooldown"): SUFFICIENT_COOLDOWN,
+                  _name("min", "cells"): MIN_CELLS}
     macros: dict[str, object] = {}
     for part in (statistics, setup_macros(read["runs"]), method_macros(read["runs"]), paper_claim_macros(),
                  result_macros(read["comparisons"]),

@@ -46,13 +46,28 @@ def aggregate(run_folders: Sequence[str | Path], throughput_files: Sequence[str 
         write_csv(tables[name], outputs[name])
 
 
+def device_description(runs: pd.DataFrame) -> str:
+    """The device(s) the runs' timings come from, as the claims table's basis names them."""
+    if "device_name" not in runs or runs.empty:
+        return ""
+    names = sorted({f"{name} ({device}, {threads} threads)" for name, device, threads in
+                    runs[["device_name", "device", "threads"]].astype(str).itertuples(index=False)})
+    return "; ".join(names)
+
+
 def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str | Path, outputs: dict[str, str],
                *, n_resamples: int = 9999, seed: int = 0) -> dict[str, pd.DataFrame]:
     """Every statistic of the paper from the aggregated tables; writes `outputs[name]` for STATS_FILES."""
     runs, epochs, throughput = read_runs(runs_csv), read_epochs(epochs_csv), read_throughput(throughput_csv)
     options = {"n_resamples": n_resamples, "seed": seed}
     pairs = comparisons.paired_runs(runs)
+    hardware_table = hardware.hardware_speedups(runs, epochs, throughput)
+    pairs = pairs.merge(hardware_table[hardware.RUN + ["predicted_speedup"]], on=hardware.RUN, how="left")
     comparison = comparisons.compare(pairs, **options)
+    ceilings = hardware.cell_ceilings(runs, throughput)
+    if len(comparison):
+        comparison = comparison.merge(ceilings[["dataset", "arch", "speedup_ceiling"]], on=["dataset", "arch"],
+                                      how="left")
     per_run = characterization.characterize_runs(runs, epochs)
     cells_char = characterization.characterize_cells(per_run)
     cells = predictive.cell_table(cells_char, comparison) if len(comparison) else pd.DataFrame(
@@ -63,11 +78,13 @@ def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str
     contrasts = ablations.ablation_contrasts(pairs, **options)
     tables = {
         "pairs": pairs, "comparisons": comparison, "characterization_runs": per_run,
-        "characterization": cells_char, "hardware": hardware.hardware_speedups(runs, epochs, throughput),
+        "characterization": cells_char, "hardware": hardware_table,
         "correlations": correlations, "loao": loao,
         "ablations": ablations.ablation_table(comparison) if len(comparison) else comparison,
         "ablation_contrasts": contrasts,
-        "claims": claims.claims_table(pairs, contrasts, correlations, **options),
+        "sensitivity": ablations.sensitivity_table(comparison) if len(comparison) else comparison,
+        "claims": claims.claims_table(pairs, contrasts, correlations, ceilings=ceilings,
+                                      device=device_description(runs), **options),
     }
     for name in STATS_FILES:
         write_csv(tables[name], outputs[name])

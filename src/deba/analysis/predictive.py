@@ -1,8 +1,8 @@
 """The predictive framework: do baseline stability metrics predict DEBA's benefit in a cell?
 
 Across cells (dataset, architecture): Spearman's rho between each baseline metric (characterization) and
-DEBA's measured speedup and accuracy change (DEBA with the paper's settings, variant `main`), with a
-bootstrap interval over cells. Then leave-one-architecture-out: for each architecture, a one-threshold
+DEBA's measured speedup and accuracy change (DEBA with the paper's settings, variant `main`), with an exact
+(or Monte Carlo) permutation p-value, and a bootstrap interval over cells only from MIN_CELLS cells on. Then leave-one-architecture-out: for each architecture, a one-threshold
 rule on the stability score ("benefit if S is below t", or above, whichever fits) is chosen on the other
 architectures' cells to predict the sign of the benefit, and applied to the held-out architecture's cells.
 The rule's threshold and direction maximize training accuracy (ties: the most central threshold); with a
@@ -14,9 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from paperkit.stats import spearman_ci
+from paperkit.stats import spearman_ci, spearman_permutation_p
 
 PREDICTORS = ("stability_score", "grad_norm_variation", "loss_variation")
+# Fewer cells than this give no verdict on a correlation: with 4, every permutation p is >= 1/12 (two-sided),
+# and a bootstrap interval over so few points says nothing.
+MIN_CELLS = 5
 OUTCOMES = ("speedup", "acc_diff")
 
 
@@ -31,13 +34,17 @@ def correlations(cells: pd.DataFrame, *, n_resamples: int = 9999, seed: int = 0)
     rows = []
     for predictor in PREDICTORS:
         for outcome in OUTCOMES:
-            rho, p, low, high = spearman_ci(cells[predictor].to_numpy(float), cells[outcome].to_numpy(float),
-                                            n_resamples=n_resamples, seed=seed)
-            n = int((np.isfinite(cells[predictor].to_numpy(float)) &
-                     np.isfinite(cells[outcome].to_numpy(float))).sum())
+            x, y = cells[predictor].to_numpy(float), cells[outcome].to_numpy(float)
+            rho, p, low, high = spearman_ci(x, y, n_resamples=n_resamples, seed=seed)
+            n = int((np.isfinite(x) & np.isfinite(y)).sum())
+            p_perm = spearman_permutation_p(x, y, n_resamples=n_resamples, seed=seed)
+            if n < MIN_CELLS:
+                low = high = np.nan  # no interval from a handful of points
+            note = ("" if n >= MIN_CELLS and np.isfinite(rho) else
+                    f"{n} cells: a correlation needs at least {MIN_CELLS}" if np.isfinite(rho) else
+                    "fewer than 3 cells or no variation: not computable")
             rows.append({"predictor": predictor, "outcome": outcome, "n_cells": n, "rho": rho, "p": p,
-                         "rho_low": low, "rho_high": high,
-                         "note": "" if np.isfinite(rho) else "fewer than 3 cells or no variation: not computable"})
+                         "p_permutation": p_perm, "rho_low": low, "rho_high": high, "note": note})
     return pd.DataFrame(rows)
 
 

@@ -43,6 +43,15 @@ def _to_target(row: pd.Series) -> str:
     return text if int(row["ttt_n"]) == int(row["n_pairs"]) or text == "n/a" else f"{text} (n={int(row['ttt_n'])})"
 
 
+def _acted(row: pd.Series) -> str:
+    """"3/3 (2 grew)": runs that changed the batch / runs, and how many of them grew it."""
+    return f"{int(row['n_changed'])}/{int(row['n_runs'])} ({int(row['n_grew'])} grew)"
+
+
+def _percent(value: float) -> str:
+    return "n/a" if pd.isna(value) else format_number(value * 100, 1, sign=True)
+
+
 def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     return pd.DataFrame({
@@ -53,7 +62,9 @@ def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
         "$p_W$": deba["wilcoxon_p_holm"].map(p_value),
         "$d_z$": deba["cohens_dz"].astype(float),
         "Speedup (%)": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+        "Predicted (%)": deba["predicted_speedup"].map(_percent),
         "To target (%)": [_to_target(r) for _, r in deba.iterrows()],
+        "Acted": [_acted(r) for _, r in deba.iterrows()],
         "Pairs": [_runs_note(r) for _, r in deba.iterrows()],
     })
 
@@ -94,6 +105,23 @@ def ablation_table(ablations: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    def setting(row: pd.Series) -> str:
+        if row.get("deba_rule") == "legacy":
+            return f"q={format_number(row['threshold_quantile'], 2)}, factor {format_number(row['instability_factor'], 1)}"
+        return f"q={format_number(row['threshold_quantile'], 2)}, $\\alpha$={format_number(row['significance'], 2)}"
+
+    return pd.DataFrame({
+        "Architecture": sensitivity["arch"].map(escape), "Variant": sensitivity["variant"].map(escape),
+        "Rule": sensitivity["deba_rule"].map(escape), "Settings": [setting(r) for _, r in sensitivity.iterrows()],
+        "Acted": [_acted(r) for _, r in sensitivity.iterrows()],
+        "Roll-backs": sensitivity["n_shrank"].astype(int),
+        "Changes/run": sensitivity["batch_changes"].astype(float),
+        "Change (pts)": [interval(*r) for r in sensitivity[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
+        "Speedup (%)": [interval(*r) for r in sensitivity[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+    })
+
+
 def comparator_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     main = comparisons[comparisons["variant"] == "main"]
     return pd.DataFrame({
@@ -111,7 +139,7 @@ def claims_table(claims: pd.DataFrame) -> pd.DataFrame:
     # claim, paper and ours are LaTeX already (claims.py builds them); reasons are plain text.
     return pd.DataFrame({"Claim of the DEBA paper": claims["claim"], "Paper": claims["paper"],
                          "This reproduction": claims["ours"], "Verdict": claims["verdict"].map(escape),
-                         "Basis": claims["reason"]})
+                         "Basis": [f"{reason}. {basis}" for reason, basis in zip(claims["reason"], claims["basis"])]})
 
 
 TEXT_INTERVAL_NOTE = ("Mean over seed pairs with bootstrap 95\\% interval. Pairs: seed pairs used / runs "
@@ -122,11 +150,12 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
     "main": (main_table, TABLE_INPUTS["main"], {
         "caption": "DEBA against the fixed-batch baseline, paired by seed: final test accuracy, its change, "
                    "$p$-values of the paired $t$-test ($p_t$) and the Wilcoxon signed-rank test ($p_W$), "
-                   "Holm-adjusted across cells, Cohen's $d_z$, the speedup in training time and in time to the "
-                   "target accuracy.",
+                   "Holm-adjusted across cells, Cohen's $d_z$, the measured speedup in training time beside the "
+                   "part the device's throughput profile predicts from the batch-size trajectories (Predicted), "
+                   "the speedup in time to the target accuracy, and how many DEBA runs changed the batch size.",
         "label": "tab:main", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Change (pts)", "$p_t$", "$p_W$", "Speedup (%)",
-                          "To target (%)"), "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
+                          "Predicted (%)", "To target (%)", "Acted"), "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
     "characterization": (characterization_table, TABLE_INPUTS["characterization"], {
         "caption": "Baseline characterization (fixed batch, mean over seeds), DEBA's thresholds derived from it "
                    "(medians of gradient variance, gradient-norm variation and loss variation), and DEBA's "
@@ -137,6 +166,12 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
         "caption": "DEBA ablations against the fixed baseline: window and cooldown.",
         "label": "tab:ablations", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Variant", "Window", "Change (pts)", "Speedup (%)")}),
+    "sensitivity": (sensitivity_table, TABLE_INPUTS["sensitivity"], {
+        "caption": "Reconstruction sensitivity: DEBA with other decision rules and settings against the fixed "
+                   "baseline (the paper does not give its rule). Acted: runs that changed the batch size.",
+        "label": "tab:sensitivity", "wide": True, "font": "\\footnotesize", "digits": 1,
+        "note": TEXT_INTERVAL_NOTE,
+        "latex_columns": ("Architecture", "Variant", "Rule", "Settings", "Acted", "Change (pts)", "Speedup (%)")}),
     "comparators": (comparator_table, TABLE_INPUTS["comparators"], {
         "caption": "DEBA and the comparator schedulers against the fixed baseline.",
         "label": "tab:comparators", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
@@ -145,7 +180,7 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
         "caption": "Claims of the DEBA paper's abstract against this reproduction. Verdicts are computed by "
                    "the rules of Section~\\ref{sec:claims}.",
         "label": "tab:claims", "wide": True, "font": "\\footnotesize", "siunitx": False,
-        "column_format": "p{4.3cm}p{1.3cm}p{4.6cm}p{2.2cm}p{3.6cm}",
+        "column_format": "p{3.4cm}p{1.2cm}p{3.4cm}p{1.9cm}p{5.9cm}",
         "latex_columns": ("Claim of the DEBA paper", "Paper", "This reproduction")}),
 }
 
@@ -169,8 +204,16 @@ def headline_markdown(comparisons: pd.DataFrame) -> str:
         "DEBA acc. (%)": (deba["acc_method"] * 100).map("{:.1f}".format),
         "change, pts [95% CI]": [interval(*r) for r in deba[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
         "speedup, % [95% CI]": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
+        "hardware-predicted speedup, %": deba["predicted_speedup"].map(_percent),
+        "time-to-target saving, %": [_to_target(r) for _, r in deba.iterrows()],
+        "runs that changed the batch": [_acted(r) for _, r in deba.iterrows()],
         "Holm p (t-test)": deba["t_p_holm"].map(p_value),
         "seed pairs": deba["n_pairs"].astype(int),
     })
     plain = frame.map(lambda cell: cell.replace("$-$", "\u2212").replace("$<$", "<") if isinstance(cell, str) else cell)
-    return plain.to_markdown(index=False, disable_numparse=True) + "\n"
+    control = comparisons[(comparisons["scheduler"] == "fixed") & (comparisons["variant"] == "repeat")]
+    floor = "; ".join(f"{row['arch']}: {interval(row['speedup'], row['speedup_low'], row['speedup_high'])} % "
+                      f"({int(row['n_pairs'])} pairs)" for _, row in control.iterrows())
+    note = (f"\nA/A timing control (identical fixed-batch runs timed twice, the noise floor): {floor}\n"
+            if floor else "\nNo A/A timing control in this grid.\n")
+    return plain.to_markdown(index=False, disable_numparse=True) + "\n" + note.replace("$-$", "\u2212")

@@ -1,12 +1,12 @@
 """The pieces the workflow relies on: no torch in the analysis, cheap parse-time imports, logs that keep
-the error, and code digests that change when the drawing code changes."""
+the error (code digests: test_closure.py)."""
 
 import subprocess
 import sys
 
 import pytest
 
-from paperkit.rules import log_to, module_digest
+from paperkit.rules import log_to
 
 
 def test_analysis_never_imports_torch():
@@ -33,14 +33,3 @@ def test_log_to_keeps_output_and_traceback(tmp_path):
     assert "started" in text and "Traceback" in text and "results/x.csv is missing" in text
     assert (sys.stdout, sys.stderr) == saved  # streams restored, so Snakemake shows the error
 
-
-def test_module_digest_tracks_source(tmp_path, monkeypatch):
-    package = tmp_path / "digestpkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "drawing.py").write_text("COLOUR = 'blue'\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    before = module_digest("digestpkg.drawing")
-    (package / "drawing.py").write_text("COLOUR = 'red'\n")
-    assert module_digest("digestpkg.drawing") != before
-    assert len(before) == 16

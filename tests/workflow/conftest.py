@@ -19,6 +19,8 @@ def copy_workflow(target: Path) -> Path:
     (target / "src").symlink_to(REPO / "src")
     (target / "tests" / "data").mkdir(parents=True)
     (target / "tests" / "data" / "smells").symlink_to(REPO / "tests" / "data" / "smells")
+    if (REPO / "recorded").is_dir():  # recorded results the smells rules read (the 44-project corpus)
+        (target / "recorded").symlink_to(REPO / "recorded")
     shutil.copy(REPO / "Snakefile", target / "Snakefile")
     for folder in ("workflow", "config", "profiles"):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))

@@ -3,9 +3,11 @@ measured throughput-vs-batch-size profile on this machine's device."""
 
 rule thresholds:
     input:
-        baseline_epochs,
+        lambda wildcards: producer_input(baseline_epochs(wildcards)),
     output:
-        "results/characterization/{dataset}/{arch}/thresholds.json",
+        contract.THRESHOLDS_FILE,
+    params:
+        code=script_code("derive_thresholds.py"),
     log:
         "results/logs/characterization/{dataset}/{arch}/thresholds.log",
     conda:
@@ -14,10 +16,12 @@ rule thresholds:
         "../scripts/derive_thresholds.py"
 
 rule throughput:
+    input:
+        lambda wildcards: producer_input([]),
     output:
-        "results/characterization/{dataset}/{arch}/throughput.csv",
+        contract.THROUGHPUT_FILE,
     params:
-        code_version=CODE_VERSION,
+        code=script_code("measure_throughput.py"),
         scale=config["scale"],
         device=config["device"],
         batch_sizes=config["throughput"]["batch_sizes"],

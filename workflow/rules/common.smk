@@ -9,15 +9,15 @@ import sys
 
 # Jobs run this checkout's src/, whatever else their environment has installed (the conda environment of
 # `--sdm conda` holds only the dependencies; a venv may hold a non-editable install of another checkout).
-# Rules carry CODE_VERSION and module digests hashed from these files as params, so the code a job imports
-# must be the code that was hashed. PYTHONPATH reaches every job: `script:` jobs (their own Python
+# Rules carry digests of the modules their scripts import from these files as params (script_code), so the
+# code a job imports must be the code that was hashed. PYTHONPATH reaches every job: `script:` jobs (their own Python
 # process), shell jobs, and SLURM jobs (which inherit the environment). Snakemake drops PYTHONPATH inside
 # conda environments unless told not to, so profiles/default sets conda-not-block-search-path-envvars.
 SRC_DIR = os.path.join(workflow.basedir, "src")
 if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != SRC_DIR:  # a job re-parsing this keeps one entry
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC_DIR, os.environ.get("PYTHONPATH")]))
 if SRC_DIR not in sys.path:
-    sys.path.insert(0, SRC_DIR)  # this process too: CODE_VERSION below hashes the files jobs will import
+    sys.path.insert(0, SRC_DIR)  # this process too: the grid below is built by the code jobs will import
 
 
 # Declared so that executors which do not inherit this process's environment pass it on to their jobs.
@@ -29,18 +29,31 @@ envvars:
 # relative to workflow/rules/, the folder of every rule file.
 DEBA_ENV = "../envs/deba.yaml"
 
+import json
+from pathlib import Path
+
+from deba import contract
 from deba.config import ConfigError
 from deba.grid import Run, run_dir, training_settings, validate_grid
-from deba.provenance import code_version
-from paperkit.rules import module_digest
+from paperkit.closure import closure_digest
+from paperkit.files import write_text_atomically
 
 try:
     RUNS = validate_grid(config)
 except ConfigError as error:
     raise WorkflowError(f"config: {error}") from None
 
-# Training code version: a rule parameter, so changing code that can change a result reruns training.
-CODE_VERSION = code_version()
+SCRIPTS_DIR = os.path.join(workflow.basedir, "workflow", "scripts")
+_SCRIPT_CODE = {}
+
+
+def script_code(script):
+    """A digest of every project module that workflow/scripts/`script` imports, transitively (paperkit.closure;
+    read with ast, nothing imported), for the `code` param of the rules running that script. Snakemake tracks
+    the script itself; this makes an edit of any module it runs rerun them, and of no other module."""
+    if script not in _SCRIPT_CODE:
+        _SCRIPT_CODE[script] = closure_digest(os.path.join(SCRIPTS_DIR, script), src=SRC_DIR)
+    return _SCRIPT_CODE[script]
 
 HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
 
@@ -60,19 +73,15 @@ def cells():
     return [(dataset, arch) for dataset in config["datasets"] for arch in config["architectures"]]
 
 
-def throughput_file(dataset, arch):
-    """The measured throughput-vs-batch-size profile of an architecture."""
-    return f"results/characterization/{dataset}/{arch}/throughput.csv"
-
-
-def thresholds_file(dataset, arch):
-    """DEBA's thresholds derived from the fixed-batch baseline runs of a cell."""
-    return f"results/characterization/{dataset}/{arch}/thresholds.json"
+# The measured throughput-vs-batch-size profile of an architecture, and DEBA's thresholds derived from the
+# fixed-batch baseline runs of a cell (paths: deba.contract).
+throughput_file = contract.throughput_file
+thresholds_file = contract.thresholds_file
 
 
 def baseline_epochs(wildcards):
     """epochs.csv of every fixed-batch seed of a cell: the input of its characterization."""
-    return [run_file(Run(wildcards.dataset, wildcards.arch, "fixed", "main", seed), "epochs.csv")
+    return [run_file(Run(wildcards.dataset, wildcards.arch, "fixed", "main", seed), contract.EPOCHS_FILE)
             for seed in config["seeds"]]
 
 
@@ -84,6 +93,30 @@ def pdf_if_latex_available():
           "still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
     return []
 
+# The grid this config asks for, written to GRID_MANIFEST while the workflow is parsed, and only when its
+# content differs from what the file holds: its modification time then says when the grid last changed. The
+# rules that read a set of runs or cells (aggregate, cost_estimate) take it as an input, so a different grid
+# reruns them even where Snakemake has no record of their params (`.snakemake/` removed, results/ copied
+# from another checkout): Snakemake's mtime check needs no metadata. A dry run with another config rewrites
+# it too, so the next run with the first config aggregates once more (training is never affected).
+GRID_MANIFEST = "results/grid.json"
+GRID = {"runs": [run_dir(run) for run in RUNS], "cells": [list(cell) for cell in cells()],
+        "training": training_settings(config)}
+
+
+def write_grid_manifest(path=GRID_MANIFEST, grid=GRID):
+    """Write the grid manifest if its content changed (keeping its modification time otherwise)."""
+    text = json.dumps(grid, indent=1, sort_keys=True) + "\n"
+    target = Path(path)
+    if not target.is_file() or target.read_text() != text:
+        write_text_atomically(target, text)
+
+
+# The report rule's `snakemake --report` parses this workflow again without this run's --config overrides.
+if not os.environ.get("DEBA_REPORT_ONLY"):
+    write_grid_manifest()
+
+
 
 def figures_only():
     """True while building the DAG for `snakemake figures` (targets are known only after parsing)."""
@@ -92,18 +125,28 @@ def figures_only():
 
 
 def cached_results(files):
-    """Declare training and characterization results as inputs, except for `snakemake figures`.
+    """Training and characterization results as inputs; under `snakemake figures` each must already exist.
 
-    That target must never train: there the results are not declared (so no training job can enter the
-    DAG, whatever changed) and each must already exist; a missing one is an error that names it and the
-    rule that makes it. Rules using this also pass the same files as a param for their script to read.
+    That target must never train, and a missing result is an error naming it and the rule that makes it.
+    The inputs are the same under both targets, so neither changes what the other sees as a rule's input
+    set (which would make each rerun aggregation and everything after it); under `figures` the rules that
+    make them have no producible job (producer_input), so the files on disk are taken as they are.
     """
-    if not figures_only():
-        return files
-    missing = [path for path in files if not os.path.exists(path)]
-    if missing:
-        shown = "\n  ".join(missing[:20]) + (f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else "")
-        raise WorkflowError(f"`snakemake figures` uses cached results only, and {len(missing)} are missing "
-                            f"(made by rules train, thresholds or throughput; run `snakemake --cores all` "
-                            f"first):\n  {shown}")
-    return []
+    if figures_only():
+        missing = [path for path in files if not os.path.exists(path)]
+        if missing:
+            shown = "\n  ".join(missing[:20]) + (f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else "")
+            raise WorkflowError(f"`snakemake figures` uses cached results only, and {len(missing)} are missing "
+                                f"(made by rules train, thresholds or throughput; run `snakemake --cores all` "
+                                f"first):\n  {shown}")
+    return files
+
+
+# Under `snakemake figures` the inputs of train, thresholds and throughput jobs: a file no rule makes. Such a
+# job cannot be built, so Snakemake takes the existing result files as source files and never trains.
+NOT_UNDER_FIGURES = "results/.not-made-under-snakemake-figures"
+
+
+def producer_input(files):
+    """Input function of the rules that make cached results: `files` normally, unbuildable under `figures`."""
+    return [NOT_UNDER_FIGURES] if figures_only() else files

@@ -11,19 +11,19 @@ COST_TARGETS = [*COST_ESTIMATE.values(), *COST_VALIDATION.values()]
 # The config keys that decide which runs exist and what each costs: a change reruns the estimate.
 COST_SETTINGS = {**training_settings(config),
                  **{key: config.get(key) for key in ("datasets", "architectures", "seeds", "ablations", "comparators")}}
-COST_CODE = module_digest("deba.cost", "deba.grid", "deba.config", "deba.analysis.hardware", "deba.analysis.load")
 
 
 rule cost_estimate:
     input:
-        [throughput_file(dataset, arch) for dataset, arch in cells()],
+        grid=GRID_MANIFEST,  # the runs priced: a changed grid reruns this without Snakemake's records
+        throughput=[throughput_file(dataset, arch) for dataset, arch in cells()],
     output:
         **COST_ESTIMATE,
     params:
         cells=cells(),
         settings=COST_SETTINGS,
-        configfiles=[str(path) for path in workflow.configfiles],
-        code=COST_CODE,
+        configfiles=[os.path.relpath(path) for path in workflow.configfiles],  # relative: a moved checkout keeps it
+        code=script_code("cost_estimate.py"),
     log:
         "results/logs/cost/estimate.log",
     conda:
@@ -40,7 +40,7 @@ rule cost_validation:
         **COST_VALIDATION,
     params:
         settings=COST_SETTINGS,
-        code=COST_CODE,
+        code=script_code("cost_validation.py"),
     log:
         "results/logs/cost/validation.log",
     conda:

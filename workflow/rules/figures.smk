@@ -11,7 +11,7 @@ rule figure:
     wildcard_constraints:
         name="|".join(layout.FIGURE_INPUTS),
     params:
-        code=module_digest("deba.analysis.figures", "deba.analysis.layout", "paperkit.style"),
+        code=script_code("analysis_figure.py"),
     log:
         "results/logs/analysis/figure_{name}.log",
     conda:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 # latexmk_available(): True when latexmk and pdflatex are installed, i.e. when PAPER_PDF can be built.
-from deba.analysis.paper import latexmk_available
+from deba.analysis.paper import BUILD_DIR as PAPER_BUILD_DIR, latexmk_available
 
 PAPER_PDF = "paper/main.pdf"
 # Hand-written sources; sections/smells.tex is written by the smells study (its rules provide it if absent).
@@ -16,7 +16,8 @@ PAPER_EXTRA_INPUTS = globals().get("PAPER_EXTRA_INPUTS", [])
 
 
 rule paper_pdf:
-    """latexmk -pdf in paper/; fails on undefined references or citations and missing figures."""
+    """latexmk -pdf on a copy of the inputs in results/paper-build/ (latexmk's files stay there, out of paper/);
+    fails on undefined references or citations and missing figures."""
     input:
         main="paper/main.tex",
         sources=PAPER_SOURCES,
@@ -24,6 +25,9 @@ rule paper_pdf:
         extra=lambda wildcards: PAPER_EXTRA_INPUTS + globals().get("SMELLS_TARGETS", []),
     output:
         PAPER_PDF,
+    params:
+        build_dir=PAPER_BUILD_DIR,
+        code=script_code("analysis_paper.py"),
     log:
         "results/logs/analysis/paper.log",
     conda:

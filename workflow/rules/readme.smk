@@ -15,7 +15,7 @@ rule readme_assets:
         figure=README_ASSETS[0],
         table=README_ASSETS[1],
     params:
-        code=module_digest("deba.analysis.figures", "deba.analysis.tables", "paperkit.style"),
+        code=script_code("readme_assets.py"),
     log:
         "results/logs/analysis/readme_assets.log",
     conda:

@@ -17,10 +17,16 @@ rule report:
         # The Python running this workflow, also under --sdm conda: it has Snakemake, while `python` on PATH
         # outside an environment may be another interpreter.
         python=sys.executable,
-        configfiles=[str(path) for path in workflow.configfiles],
+        # In the order Snakemake merges them (workflow.configfiles lists the --configfile ones first): passed
+        # as listed, config/config.yaml would override the config this run was started with. Relative to the
+        # working directory, so a results folder moved with its checkout keeps this param.
+        configfiles=[os.path.relpath(path) for path in reversed(workflow.configfiles)],
     log:
         "results/logs/report.log",
     conda:
         DEBA_ENV
     shell:
-        "{params.python:q} -m snakemake --report {output:q} --nolock --configfile {params.configfiles:q} > {log:q} 2>&1"
+        # DEBA_REPORT_ONLY: that parse must not rewrite results/grid.json (common.smk), since it does not see
+        # this run's --config overrides
+        "DEBA_REPORT_ONLY=1 {params.python:q} -m snakemake --report {output:q} --nolock "
+        "--configfile {params.configfiles:q} > {log:q} 2>&1"

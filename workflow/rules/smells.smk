@@ -6,7 +6,6 @@ only when those optional tools are installed (checked here without importing the
 
 from snakemake.utils import validate
 
-from paperkit.rules import module_digest
 from smells.rules import has_ridiom, has_ruff, installed_fingerprint, python_files
 
 validate(config["smells"], "../schemas/smells.schema.yaml")
@@ -21,8 +20,6 @@ SMELLS_FIGURES = "figures/smells"
 SMELLS_TEX = "paper/generated/smells"
 SMELLS_HAS_RIDIOM = has_ridiom()
 SMELLS_HAS_RUFF = has_ruff()
-SMELLS_SCAN_CODE = module_digest("smells.detector", "smells.scan", "smells.kloc", "smells.classify",
-                               "smells.corpus", "smells.study", "smells.findings")
 
 SMELLS_TARGETS = [
     f"{SMELLS_FIGURES}/density.pdf",
@@ -48,7 +45,7 @@ rule smells_corpus:
         fetch=SMELLS["fetch"],
         # Shared by pinned corpora (and smells.select's cache): wheels are named by file and hash-verified.
         wheels="results/smells/wheels",
-        code=module_digest("smells.corpus", "smells.fetch"),
+        code=script_code("smells_corpus.py"),
         # What is installed is part of the installed corpus: a new or upgraded package reruns the scan.
         installed=installed_fingerprint(SMELLS["corpus"]["site_packages"])
         if SMELLS["corpus"]["source"] == "installed"
@@ -73,7 +70,7 @@ rule smells_scan:
     params:
         corpus=SMELLS["corpus"],
         seed=SMELLS["seed"],
-        code=SMELLS_SCAN_CODE,
+        code=script_code("smells_scan.py"),
     # Up to 8 processes (Snakemake lowers this to --cores locally; on a cluster it is the request): the
     # corpus has ~50-100 projects, and more workers than that gain little.
     threads: 8
@@ -99,7 +96,7 @@ rule smells_stages:
     params:
         seed=SMELLS["seed"],
         resamples=SMELLS["bootstrap_resamples"],
-        code=module_digest("smells.stages", "smells.analysis", "paperkit.stats"),
+        code=script_code("smells_stages.py"),
     log:
         f"{SMELLS_DIR}/logs/stages.log",
     conda:
@@ -121,7 +118,7 @@ rule smells_statistics:
         min_kloc=SMELLS["corpus"]["min_kloc"],
         seed=SMELLS["seed"],
         resamples=SMELLS["bootstrap_resamples"],
-        code=module_digest("smells.analysis", "paperkit.stats"),
+        code=script_code("smells_statistics.py"),
     log:
         f"{SMELLS_DIR}/logs/statistics.log",
     conda:
@@ -136,7 +133,7 @@ rule smells_microbench:
         "results/smells/microbench.csv",
     params:
         settings=SMELLS["microbench"],
-        code=module_digest("smells.microbench"),
+        code=script_code("smells_microbench.py"),
     # Reserve cores so that no other job shares ours while timing (on 2 cores a concurrent scan made the ratios
     # swing from 0.2 to 5); Snakemake lowers this to --cores.
     threads: 8
@@ -155,7 +152,7 @@ rule smells_self_scan:
     input:
         python_files(SMELLS["self_scan"]),
     params:
-        code=SMELLS_SCAN_CODE,
+        code=script_code("smells_self_scan.py"),
     log:
         "results/smells/logs/self_scan.log",
     conda:
@@ -177,7 +174,7 @@ if SMELLS_HAS_RIDIOM:
             settings=SMELLS["ridiom"],
             corpus=SMELLS["corpus"],
             seed=SMELLS["seed"],
-            code=module_digest("smells.ridiom", "smells.detector"),
+            code=script_code("smells_ridiom.py"),
         log:
             f"{SMELLS_DIR}/logs/ridiom.log",
         conda:
@@ -199,7 +196,7 @@ if SMELLS_HAS_RUFF:
         params:
             corpus=SMELLS["corpus"],
             seed=SMELLS["seed"],
-            code=module_digest("smells.ruffcheck"),
+            code=script_code("smells_ruff.py"),
         log:
             f"{SMELLS_DIR}/logs/ruff.log",
         conda:
@@ -222,7 +219,7 @@ rule smells_figures:
         matrix=f"{SMELLS_DIR}/stage_idiom.csv",
         bench="results/smells/microbench.csv",
     params:
-        code=module_digest("smells.figures", "paperkit.style"),
+        code=script_code("smells_figures.py"),
     log:
         f"{SMELLS_DIR}/logs/figures.log",
     conda:
@@ -256,7 +253,7 @@ rule smells_tables:
         ruff=[f"{SMELLS_DIR}/ruff.csv"] if SMELLS_HAS_RUFF else [],
     params:
         corpus=SMELLS_NAME,
-        code=module_digest("smells.report", "paperkit.latex"),
+        code=script_code("smells_tables.py"),
     log:
         f"{SMELLS_DIR}/logs/tables.log",
     conda:
@@ -274,7 +271,7 @@ rule smells_scale:
                                                                              "tests.json")],
     params:
         studies=SMELLS_STUDIES,
-        code=module_digest("smells.report", "paperkit.latex"),
+        code=script_code("smells_scale.py"),
     log:
         f"{SMELLS_DIR}/logs/scale.log",
     conda:

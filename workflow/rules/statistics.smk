@@ -15,10 +15,8 @@ rule statistics:
     params:
         n_resamples=ANALYSIS_RESAMPLES,
         seed=0,
-        code=module_digest("deba.analysis.pipeline", "deba.analysis.load", "deba.analysis.comparisons",
-                                  "deba.analysis.characterization", "deba.analysis.hardware",
-                                  "deba.analysis.predictive", "deba.analysis.ablations", "deba.analysis.claims",
-                                  "paperkit.stats"),
+        allow_mixed_devices=config.get("allow_mixed_devices", False),
+        code=script_code("analysis_statistics.py"),
     log:
         "results/logs/analysis/statistics.log",
     conda:

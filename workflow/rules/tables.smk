@@ -12,7 +12,7 @@ rule table:
     wildcard_constraints:
         name="|".join(layout.TABLE_INPUTS),
     params:
-        code=module_digest("deba.analysis.tables", "deba.analysis.layout", "paperkit.latex"),
+        code=script_code("analysis_table.py"),
     log:
         "results/logs/analysis/table_{name}.log",
     conda:
@@ -28,8 +28,7 @@ rule macros:
         DEBA_MACROS,
     params:
         n_resamples=ANALYSIS_RESAMPLES,
-        code=module_digest("deba.analysis.macros", "deba.analysis.tables", "deba.analysis.claims",
-                                  "deba.analysis.ablations", "paperkit.latex", "paperkit.stats"),
+        code=script_code("analysis_macros.py"),
     log:
         "results/logs/analysis/macros.log",
     conda:

@@ -1,19 +1,20 @@
 """Training runs: one job per (dataset, arch, scheduler, variant, seed), resumable from its checkpoints."""
 
-RUN_PATTERN = "results/runs/{dataset}/{arch}/{scheduler}/{variant}/seed{seed}"
+RUN_PATTERN = contract.RUN_DIR
 
 rule train:
     output:
-        summary=f"{RUN_PATTERN}/summary.json",
-        epochs=f"{RUN_PATTERN}/epochs.csv",
-        config=f"{RUN_PATTERN}/config.json",
+        summary=f"{RUN_PATTERN}/{contract.SUMMARY_FILE}",
+        epochs=f"{RUN_PATTERN}/{contract.EPOCHS_FILE}",
+        config=f"{RUN_PATTERN}/{contract.CONFIG_FILE}",
     input:
-        thresholds=lambda w: thresholds_file(w.dataset, w.arch) if w.scheduler == "deba" else [],
+        thresholds=lambda w: producer_input(thresholds_file(w.dataset, w.arch) if w.scheduler == "deba" else []),
     params:
-        code_version=CODE_VERSION,
+        # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
+        code=script_code("train_run.py"),
         grid=training_settings(config),
     log:
-        f"results/logs/train/{{dataset}}/{{arch}}/{{scheduler}}/{{variant}}/seed{{seed}}.log",
+        contract.TRAIN_LOG,
     wildcard_constraints:
         seed=r"\d+",
     threads: 1

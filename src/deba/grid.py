@@ -14,7 +14,7 @@ from collections import namedtuple
 from typing import Any, Iterable
 
 from . import contract
-from .config import ConfigError, TrainConfig
+from .config import DEFAULT_COOLDOWN, DEFAULT_WINDOW, ConfigError, TrainConfig
 
 Run = namedtuple("Run", contract.RUN_KEYS)
 
@@ -106,10 +106,10 @@ def run_dir(run: Run) -> str:
 def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, Any]:
     """DEBA's window, cooldown and decision rule for a variant (`config['deba']` for `main`)."""
     deba = config.get("deba", {})
-    window = deba.get("window", 15)
+    window = deba.get("window", DEFAULT_WINDOW)
     # Every variant (the full-history ablation too) starts deciding when the main setting does.
     start = deba.get("min_history") or (window if window != "full" else None)
-    settings = {"window": None if window == "full" else window, "cooldown": deba.get("cooldown", 5),
+    settings = {"window": None if window == "full" else window, "cooldown": deba.get("cooldown", DEFAULT_COOLDOWN),
                 "min_history": start, **{field: deba[key] for key, field in RULE_KEYS.items() if key in deba}}
     if variant == "main" or (scheduler, variant) == TIMING_CONTROL:
         return settings

@@ -14,17 +14,18 @@ never above the training set. Decisions start once `min_history` epochs of signa
 Two decision rules (`rule`):
 - `windowed` (the default): a sign test per signal. An epoch is *quiet* for a signal when its value lies
   below the baseline's `quantile` of that signal (default 0.5: the median, the threshold the
-  characterization reports), *noisy* when it lies above its 1 - `quantile` one. The signal votes stable when so many of the window's epochs are quiet that a window
-  of baseline epochs would be that quiet with probability at most `significance` (binomial tail, exact for
-  epochs drawn from the baseline); likewise for noisy. Stable: a majority of the signals vote stable and
-  none votes noisy; unstable: the mirror image. Both sides use the same statistic, so epochs that look like
-  the baseline's own move the batch rarely and in neither direction more than the other (the null test in
+  characterization reports), *noisy* when it lies above its 1 - `quantile` one. The signal votes stable
+  when so many of the window's epochs are quiet that a window of baseline epochs would be that quiet with
+  probability at most `significance` (binomial tail, exact for epochs drawn from the baseline); likewise
+  unstable for noisy. Stable: a majority of the signals vote stable and none votes unstable; unstable:
+  the mirror image. Both sides use the same statistic, so epochs that look like the baseline's own move the
+  batch rarely and in neither direction more than the other (the null test in
   tests/deba/test_schedulers.py). A roll-back undoes growth: it never goes below the initial batch size.
-- `legacy` (the rule before, kept for the reconstruction-sensitivity sweep): stable when the windowed
-  mean of every signal is at or below the baseline's `quantile`; unstable when
-  the newest epoch of any one signal exceeds `instability_factor` (2) x that threshold; roll-backs may go
-  below the initial batch. One test takes the maximum of three single noisy values, the other the minimum
-  of three smoothed ones, so it leans to shrinking.
+- `legacy` (the rule before, kept for the reconstruction-sensitivity sweep): stable when the windowed mean
+  of every signal is at or below the baseline's `quantile`; unstable when the newest epoch of any one
+  signal exceeds `instability_factor` (2) x that threshold; roll-backs may go below the initial batch. One
+  test takes the maximum of three single noisy values, the other the minimum of three smoothed ones, so it
+  leans to shrinking.
 
 Thresholds come from a file (the workflow's characterization of fixed-batch baselines), or, for a
 standalone run, from the run's own first `calibration_epochs` epochs (held at the initial batch size).

@@ -65,3 +65,39 @@ def test_unknown_variant_is_refused_with_what_is_allowed():
 def test_bad_grids_fail_before_any_job(overrides, message):
     with pytest.raises(ConfigError, match=message):
         validate_grid(base_config(**overrides))
+
+
+SWEEP = {"architectures": ["resnet18"], "seeds": [0],
+         "variants": [{"rule": "legacy"}, {"rule": "legacy", "threshold_quantile": 0.25},
+                      {"rule": "windowed", "significance": 0.05}]}
+
+
+def test_sensitivity_variants_are_named_from_their_settings_and_set_the_rule():
+    from deba.grid import training_settings
+
+    config = base_config(sensitivity=SWEEP, deba={"window": 4, "cooldown": 2, "significance": 0.2})
+    variants = sorted(r.variant for r in training_runs(config) if r.variant.startswith("rule-"))
+    assert variants == ["rule-legacy", "rule-legacy-q0.25", "rule-windowed-a0.05"]
+    legacy = train_config(Run("digits", "resnet18", "deba", "rule-legacy-q0.25", 0), training_settings(
+        config, Run("digits", "resnet18", "deba", "rule-legacy-q0.25", 0)))
+    assert (legacy.deba_rule, legacy.threshold_quantile, legacy.window, legacy.cooldown) == ("legacy", 0.25, 4, 2)
+    # a sweep entry sets the whole rule: the main run's significance does not leak into it
+    assert train_config(Run("digits", "resnet18", "deba", "rule-legacy", 0), config).significance == 0.1
+    assert train_config(Run("digits", "resnet18", "deba", "main", 0), config).significance == 0.2
+    # adding an entry changes no other run's training settings (the train rule's parameter)
+    more = base_config(sensitivity={**SWEEP, "variants": SWEEP["variants"] + [{"rule": "legacy", "instability_factor": 3}]},
+                       deba=config["deba"])
+    for run in training_runs(config):
+        assert training_settings(more, run) == training_settings(config, run)
+    with pytest.raises(ConfigError, match="twice"):
+        training_runs(base_config(sensitivity={**SWEEP, "variants": [{"rule": "legacy"}, {"rule": "legacy"}]}))
+
+
+def test_the_timing_control_repeats_a_fixed_run_exactly():
+    config = base_config(timing_control={"architectures": ["vit_b16"], "seeds": [1]})
+    repeats = [r for r in training_runs(config) if r.variant == "repeat"]
+    assert repeats == [Run("digits", "vit_b16", "fixed", "repeat", 1)]
+    first = train_config(Run("digits", "vit_b16", "fixed", "main", 1), config).to_dict()
+    again = train_config(repeats[0], config).to_dict()
+    assert {k: v for k, v in again.items() if first[k] != v} == {"variant": "repeat", "out": run_dir(repeats[0])}
+    assert not [r for r in training_runs(base_config()) if r.variant == "repeat"]  # none unless asked for

@@ -26,9 +26,10 @@ rule throughput:
         device=config["device"],
         batch_sizes=config["throughput"]["batch_sizes"],
         timed_steps=config["throughput"]["timed_steps"],
+        vit_input=config.get("vit_input", "native"),  # ViT's token count, as training sees it
     log:
         "results/logs/characterization/{dataset}/{arch}/throughput.log",
-    threads: 1
+    threads: timed_job_threads()
     resources:
         gpu=1 if HAS_GPU else 0,
     conda:

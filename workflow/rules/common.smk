@@ -58,6 +58,14 @@ def script_code(script):
 HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
 
 
+def timed_job_threads():
+    """Threads of a timed job (training, throughput profile): every core Snakemake may use locally, so that
+    no other job shares the machine while one is timed (README: Timing). Profiles that give each job its own
+    allocation (profiles/slurm) set the threads themselves; with no core count (a dry run), 1."""
+    cores = workflow.resource_settings.cores
+    return cores if isinstance(cores, int) and 0 < cores < sys.maxsize else 1
+
+
 def training_runs():
     """Every Run(dataset, arch, scheduler, variant, seed) of the grid."""
     return RUNS
@@ -85,14 +93,6 @@ def baseline_epochs(wildcards):
             for seed in config["seeds"]]
 
 
-def pdf_if_latex_available():
-    """paper/main.pdf when latexmk is installed; otherwise nothing, with a note saying so."""
-    if shutil.which("latexmk"):
-        return [PAPER_PDF]
-    print("Note: latexmk is not installed, so paper/main.pdf is not built; every figure, table and macro "
-          "still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
-    return []
-
 # The grid this config asks for, written to GRID_MANIFEST while the workflow is parsed, and only when its
 # content differs from what the file holds: its modification time then says when the grid last changed. The
 # rules that read a set of runs or cells (aggregate, cost_estimate) take it as an input, so a different grid
@@ -116,6 +116,14 @@ def write_grid_manifest(path=GRID_MANIFEST, grid=GRID):
 if not os.environ.get("DEBA_REPORT_ONLY"):
     write_grid_manifest()
 
+
+def pdf_if_latex_available():
+    """paper/main.pdf when latexmk is installed; otherwise nothing, with a note saying so."""
+    if shutil.which("latexmk"):
+        return [PAPER_PDF]
+    print("Note: latexmk is not installed, so paper/main.pdf is not built; every figure, table and macro "
+          "still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
+    return []
 
 
 def figures_only():

@@ -12,12 +12,12 @@ rule train:
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),
-        grid=training_settings(config),
+        grid=lambda w: training_settings(config, Run(w.dataset, w.arch, w.scheduler, w.variant, int(w.seed))),
     log:
         contract.TRAIN_LOG,
     wildcard_constraints:
         seed=r"\d+",
-    threads: 1
+    threads: timed_job_threads()
     resources:
         gpu=1 if HAS_GPU else 0,
     conda:

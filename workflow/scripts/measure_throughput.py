@@ -17,6 +17,7 @@ if params.device != "cpu":
 torch.set_num_threads(snakemake.threads)
 device = resolve_device(params.device)
 rows = measure(snakemake.wildcards.arch, params.scale, list(params.batch_sizes), device,
-               num_classes=CIFAR_CLASSES.get(snakemake.wildcards.dataset, 10), timed_steps=params.timed_steps)
+               num_classes=CIFAR_CLASSES.get(snakemake.wildcards.dataset, 10), timed_steps=params.timed_steps,
+               vit_input=params.vit_input)
 pd.DataFrame(rows, columns=COLUMNS).to_csv(snakemake.output[0], index=False)
 logging.info("measured %d batch sizes on %s", len(rows), device)

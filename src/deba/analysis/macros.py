@@ -129,6 +129,13 @@ def activity_macros(comparisons: pd.DataFrame) -> dict[str, object]:
         _name("num", "deba", "runs", "rolled", "back"): int(deba["n_shrank"].sum()),
         _name("num", "control", "pairs"): int(control["n_pairs"].sum()),
     }
+    # the reconstruction-sensitivity sweep: how the legacy rule acted beside the windowed one
+    legacy = deba[deba["deba_rule"].astype(str) == "legacy"] if "deba_rule" in deba else deba.iloc[0:0]
+    out[_name("num", "legacy", "runs")] = int(legacy["n_runs"].sum())
+    out[_name("num", "legacy", "runs", "rolled", "back")] = int(legacy["n_shrank"].sum())
+    out[_name("num", "legacy", "runs", "grew")] = int(legacy["n_grew"].sum())
+    out[_name("legacy", "batch", "changes", "mean")] = (format_number(legacy["batch_changes"].mean(), 1)
+                                                         if len(legacy) else "n/a")
     if len(control) and int(control["n_pairs"].sum()):
         pooled = control.iloc[0] if len(control) == 1 else None
         text = (interval(pooled["speedup"], pooled["speedup_low"], pooled["speedup_high"]) if pooled is not None

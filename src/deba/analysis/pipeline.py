@@ -22,6 +22,7 @@ from deba.analysis.load import (
     read_runs,
     read_throughput,
 )
+from deba.thresholds import SIGNALS
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
@@ -41,7 +42,7 @@ def aggregate(run_folders: Sequence[str | Path], throughput_files: Sequence[str 
     tables = {"runs": runs, "epochs": epochs,
               "throughput": aggregate_throughput(throughput_files, cells),
               "thresholds": aggregate_thresholds(thresholds_files, cells) if thresholds_files else
-              pd.DataFrame(columns=["dataset", "arch", "grad_var", "grad_norm_variation", "loss_variation"])}
+              pd.DataFrame(columns=["dataset", "arch", *SIGNALS])}
     for name in AGGREGATE_FILES:
         write_csv(tables[name], outputs[name])
 
@@ -56,11 +57,12 @@ def device_description(runs: pd.DataFrame) -> str:
 
 
 def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str | Path, outputs: dict[str, str],
-               *, n_resamples: int = 9999, seed: int = 0) -> dict[str, pd.DataFrame]:
+               *, n_resamples: int = 9999, seed: int = 0,
+               allow_mixed_devices: bool = False) -> dict[str, pd.DataFrame]:
     """Every statistic of the paper from the aggregated tables; writes `outputs[name]` for STATS_FILES."""
     runs, epochs, throughput = read_runs(runs_csv), read_epochs(epochs_csv), read_throughput(throughput_csv)
     options = {"n_resamples": n_resamples, "seed": seed}
-    pairs = comparisons.paired_runs(runs)
+    pairs = comparisons.paired_runs(runs, allow_mixed_devices=allow_mixed_devices)
     hardware_table = hardware.hardware_speedups(runs, epochs, throughput)
     pairs = pairs.merge(hardware_table[hardware.RUN + ["predicted_speedup"]], on=hardware.RUN, how="left")
     comparison = comparisons.compare(pairs, **options)

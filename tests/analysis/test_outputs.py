@@ -7,6 +7,7 @@ import re
 import pytest
 
 from deba.analysis import figures, layout, macros, pipeline, tables
+from deba.analysis.render import render_all
 
 from .analysis_resultset import Grid, write_result_set
 
@@ -71,6 +72,6 @@ def test_degenerate_grid_renders(tmp_path):
     row = result["comparisons"].iloc[0]
     assert row["n_pairs"] == 1 and "no interval" in row["note"]
     assert result["claims"]["verdict"].eq("inconclusive at this scale").sum() >= 5
-    written = pipeline.render_all(aggregate_out, stats_out, tmp_path / "generated", n_resamples=200)
+    written = render_all(aggregate_out, stats_out, tmp_path / "generated", n_resamples=200)
     assert len(written) == len(layout.FIGURE_INPUTS) + len(layout.TABLE_INPUTS) + 1
     assert r"\DebaWindowAccDelta}{n/a}" in (tmp_path / "generated" / "macros.tex").read_text()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from deba.analysis import pipeline
 from deba.analysis.paper import PaperBuildError, build_paper_copy, latexmk_available
+from deba.analysis.render import render_all
 
 PAPER = Path(__file__).resolve().parents[2] / "paper"
 OWN_SOURCES = [PAPER / "main.tex", *sorted(p for p in (PAPER / "sections").glob("*.tex") if p.name != "smells.tex")]
@@ -80,7 +80,7 @@ def test_paper_compiles_without_undefined_references(analysed, tmp_path):
     # The smells section needs the smells study's generated files; a stand-in keeps this test about the DEBA
     # part (the smells study tests its own section).
     (paper / "sections" / "smells.tex").write_text("\\section{Performance smells}\\label{sec:smells}\nStand-in.\n")
-    written = pipeline.render_all(aggregate_out, stats_out, paper / "generated", n_resamples=200)
+    written = render_all(aggregate_out, stats_out, paper / "generated", n_resamples=200)
     build = tmp_path / "checkout" / "results" / "paper-build"
     sources = [*paper_sources(paper), *map(Path, written)]
     pdf = build_paper_copy(sources, paper / "main.tex", build, paper / "main.pdf", root=paper.parent)

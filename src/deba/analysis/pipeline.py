@@ -2,7 +2,8 @@
 
 - `aggregate`: run folders + throughput/thresholds files -> results/aggregate/{runs,epochs,throughput,thresholds}.csv
 - `statistics`: aggregated tables -> results/stats/*.csv (STATS_FILES)
-Figures, tables and macros have their own modules (`figures`, `tables`, `macros`).
+Figures, tables and macros have their own modules (`figures`, `tables`, `macros`; all of them in one call:
+`render`). None is imported here, so editing one reruns only its own rules (the code digests follow imports).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from deba.analysis import ablations, characterization, claims, comparisons, hardware, predictive
-from deba.analysis.layout import AGGREGATE_FILES, MACRO_INPUTS, STATS_FILES
+from deba.analysis.layout import AGGREGATE_FILES, STATS_FILES
 from deba.analysis.load import (
     aggregate_runs,
     aggregate_thresholds,
@@ -92,19 +93,3 @@ def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str
         write_csv(tables[name], outputs[name])
     return tables
 
-
-def render_all(aggregate_paths: dict[str, str], stats_paths: dict[str, str], generated: str | Path, *,
-               n_resamples: int = 9999) -> list[Path]:
-    """Every figure, table and the macro file into `generated` (figures/NAME.pdf, tables/NAME.tex, macros.tex).
-
-    The workflow makes these one job each; this is the same thing in one call, for tests and manual use.
-    """
-    from deba.analysis import figures, macros, tables
-
-    generated = Path(generated)
-    sources = {**aggregate_paths, **stats_paths}
-    written = [figures.render(name, sources, generated / "figures" / f"{name}.pdf") for name in figures.FIGURES]
-    written += [tables.render(name, sources, generated / "tables" / f"{name}.tex") for name in tables.TABLES]
-    macro_sources = {name: sources[name] for name in MACRO_INPUTS}
-    written.append(macros.render(macro_sources, generated / "macros.tex", n_resamples=n_resamples))
-    return written

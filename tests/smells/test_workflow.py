@@ -58,8 +58,13 @@ def _dry_run(tmp_path, extra_config=""):
     snakefile = tmp_path / "Snakefile"
     config = tmp_path / "config.yaml"
     config.write_text("smells:\n  corpus:\n    source: installed\n" + extra_config)
-    # DEBA_ENV: the conda environment every rule file names, defined for them by common.smk
+    # DEBA_ENV (the conda environment every rule file names) and script_code (each rule's code digest) are
+    # defined for the rule files by common.smk, which needs the DEBA grid; these are the same definitions.
     snakefile.write_text(f'configfile: "{config}"\nDEBA_ENV = "../envs/deba.yaml"\n'
+                         f'import sys\nsys.path.insert(0, "{ROOT}/src")\n'
+                         'from paperkit.closure import closure_digest\n'
+                         f'def script_code(script):\n'
+                         f'    return closure_digest("{ROOT}/workflow/scripts/" + script, src="{ROOT}/src")\n'
                          f'include: "{ROOT}/workflow/rules/smells.smk"\n'
                          "rule all:\n    input: SMELLS_TARGETS\n")
     return subprocess.run(

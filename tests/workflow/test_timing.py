@@ -9,14 +9,17 @@ TIMED_RULES = {"train", "throughput"}
 
 
 def job_intervals(workdir):
-    """(rule, start, end) of every job of the run, from Snakemake's per-output records (one per job)."""
-    jobs = set()
+    """(rule, start, end) of every job of the run, from Snakemake's per-output records: a job's outputs share
+    its log and end time (their start times differ by microseconds), so they are merged into one job."""
+    jobs = {}
     for record in (workdir / ".snakemake" / "metadata").iterdir():
         base64.b64decode(record.name)  # the records are named by their output's path
         data = json.loads(record.read_text())
         if data.get("starttime") and data.get("endtime"):
-            jobs.add((data["rule"], data["starttime"], data["endtime"]))
-    return sorted(jobs, key=lambda job: job[1])
+            key = (data["rule"], tuple(data.get("log") or ()), round(data["endtime"], 3))
+            start, end = jobs.get(key, (data["starttime"], data["endtime"]))
+            jobs[key] = (min(start, data["starttime"]), max(end, data["endtime"]))
+    return sorted(((rule, start, end) for (rule, *_), (start, end) in jobs.items()), key=lambda job: job[1])
 
 
 @pytest.mark.slow

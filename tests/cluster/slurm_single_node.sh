@@ -90,6 +90,7 @@ for copy in slurm local; do
     ln -s "$repo/src" "$work/$copy/src"
     mkdir -p "$work/$copy/tests/data"
     ln -s "$repo/tests/data/smells" "$work/$copy/tests/data/smells"
+    ln -s "$repo/recorded" "$work/$copy/recorded"  # the recorded smells studies the paper's corpus table reads
     find "$repo/paper" -maxdepth 2 -name '*.tex' -o -maxdepth 2 -name '*.bib' | while read -r source; do
         target="$work/$copy/${source#"$repo/"}"
         mkdir -p "$(dirname "$target")"

@@ -22,6 +22,8 @@ rule throughput:
         contract.THROUGHPUT_FILE,
     params:
         code=script_code("measure_throughput.py"),
+        # the thread count changes the timings (and, on CPU, the bits): a change reruns the job
+        threads=lambda w, threads: threads,
         scale=config["scale"],
         device=config["device"],
         batch_sizes=config["throughput"]["batch_sizes"],
@@ -29,7 +31,7 @@ rule throughput:
         vit_input=config.get("vit_input", "native"),  # ViT's token count, as training sees it
     log:
         "results/logs/characterization/{dataset}/{arch}/throughput.log",
-    threads: timed_job_threads()
+    threads: TIMED_JOB_THREADS
     resources:
         gpu=1 if HAS_GPU else 0,
     conda:

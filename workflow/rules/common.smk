@@ -58,12 +58,12 @@ def script_code(script):
 HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
 
 
-def timed_job_threads():
-    """Threads of a timed job (training, throughput profile): every core Snakemake may use locally, so that
-    no other job shares the machine while one is timed (README: Timing). Profiles that give each job its own
-    allocation (profiles/slurm) set the threads themselves; with no core count (a dry run), 1."""
-    cores = workflow.resource_settings.cores
-    return cores if isinstance(cores, int) and 0 < cores < sys.maxsize else 1
+# Threads of a timed job (training, throughput profile): one, so a local run trains one job per core. On this
+# 2-core machine (benchmarks/results/timing_noise.md) two timings of identical work spread as much when one run
+# has every core to itself as when one-thread runs go side by side, and side by side gets through more runs
+# per hour; one thread also makes a run bitwise identical on every CPU. Profiles that give each job its own
+# allocation (profiles/slurm) set their own threads; `--set-threads train=N throughput=N` overrides it here.
+TIMED_JOB_THREADS = 1
 
 
 def training_runs():

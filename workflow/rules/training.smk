@@ -12,12 +12,14 @@ rule train:
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),
+        # the thread count changes the timings (and, on CPU, the bits): a change reruns the job
+        threads=lambda w, threads: threads,
         grid=lambda w: training_settings(config, Run(w.dataset, w.arch, w.scheduler, w.variant, int(w.seed))),
     log:
         contract.TRAIN_LOG,
     wildcard_constraints:
         seed=r"\d+",
-    threads: timed_job_threads()
+    threads: TIMED_JOB_THREADS
     resources:
         gpu=1 if HAS_GPU else 0,
     conda:

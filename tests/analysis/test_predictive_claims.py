@@ -179,3 +179,48 @@ def test_permutation_p_is_exact_over_all_pairings():
     assert table.loc[("stability_score", "speedup"), "p_permutation"] == pytest.approx(exact)
     few = predictive.correlations(cells.iloc[:4], n_resamples=999).set_index(["predictor", "outcome"])
     assert np.isnan(few.loc[("stability_score", "speedup"), "rho_low"])  # no interval from 4 points
+
+
+def test_an_interval_over_fewer_than_five_pairs_gives_no_verdict(analysed):
+    *_, tables = analysed
+    pairs = tables["pairs"]
+    four = pairs[~(_resnet18_main(pairs) & (pairs["seed"] == 4))]
+    table = _claims(tables, four)
+    assert table.loc["resnet18-accuracy", "verdict"] == claims.NOT_TESTABLE_SCALE
+    assert table.loc["resnet18-accuracy", "reason"] == "n=4 pairs: an interval needs at least 5"
+    assert _claims(tables).loc["resnet18-accuracy", "verdict"] == claims.SUPPORTED  # the same effect, 5 pairs
+
+
+def _window_contrast(tables, **values):
+    contrasts = tables["ablation_contrasts"].copy()
+    window = contrasts["ablation"] == "window"
+    for column, value in values.items():
+        contrasts.loc[window, column] = value
+    return contrasts
+
+
+def _with_aa(pairs, values):
+    pairs = pairs.copy()
+    control = (pairs["scheduler"] == "fixed") & (pairs["variant"] == "repeat")
+    pairs.loc[control, "speedup"] = np.resize(values, int(control.sum()))
+    return pairs
+
+
+def test_an_ablation_speed_difference_inside_the_noise_floor_decides_nothing(analysed):
+    *_, tables = analysed
+    # no accuracy difference; full history 2 % slower, with a tight interval
+    contrasts = _window_contrast(tables, n=6, acc_diff_delta=0.0, acc_diff_low=-0.01, acc_diff_high=0.01,
+                                 speedup_delta=0.02, speedup_low=0.01, speedup_high=0.03)
+    noisy = _claims(tables, _with_aa(tables["pairs"], [0.05, -0.04, 0.03, -0.05, 0.04, 0.0]), contrasts)
+    assert noisy.loc["window", "verdict"] == claims.INCONCLUSIVE
+    assert "inside the A/A noise floor" in noisy.loc["window", "reason"]
+    quiet = _claims(tables, _with_aa(tables["pairs"], [0.001, -0.001, 0.0005, -0.0005, 0.0, 0.001]), contrasts)
+    assert quiet.loc["window", "verdict"] == claims.SUPPORTED
+
+
+def test_an_ablation_over_fewer_than_five_pairs_gives_no_verdict(analysed):
+    *_, tables = analysed
+    contrasts = _window_contrast(tables, n=2, acc_diff_low=0.01, acc_diff_high=0.03)
+    table = _claims(tables, contrasts=contrasts)
+    assert table.loc["window", "verdict"] == claims.NOT_TESTABLE_SCALE
+    assert table.loc["window", "reason"] == "n=2 pairs: an interval needs at least 5"

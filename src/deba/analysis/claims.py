@@ -17,7 +17,12 @@ A verdict is earned only by an experiment that could have shown otherwise, so be
 - "not testable at this scale": an accuracy gain larger than the baseline leaves room for (its accuracy
   is within the claimed gain of 100 %), or a correlation over fewer than `predictive.MIN_CELLS` cells;
 - "within the timing noise floor": a speed estimate no larger than the A/A timing difference of identical
-  runs (the `timing_control` runs; `noise_floor`). Without A/A runs a speed claim is inconclusive.
+  runs (the `timing_control` runs; `noise_floor`). Without A/A runs a speed claim is inconclusive. In an
+  ablation (8, 9) a speed difference inside the floor is no evidence either way, so only its accuracy
+  difference can decide;
+- "not testable at this scale" also: an estimate over fewer than `MIN_PAIRS` seed pairs. A bootstrap
+  interval over 2-4 pairs excludes 0 whenever they share a sign, which 4 pairs do by chance alone with
+  probability 1/8 (1/16 on the claimed side); from 5 it is 1/32 on the claimed side, below 0.05.
 Then (every estimate is a mean over pooled seed pairs with a bootstrap 95 % interval):
 - range claims: "supported" if the interval overlaps the claimed range and excludes 0 on the claimed
   side; "not supported" if the interval lies entirely outside the range; otherwise "inconclusive".
@@ -62,6 +67,7 @@ RANGE_CLAIMS = (
     ("vit-speedup", "ViT-B16: minimal speedup (about 6\\%)", ("vit_b16",), "speedup", 0.01, 0.11),
 )
 NON_INFERIORITY_MARGIN = -0.01
+MIN_PAIRS = 5  # the fewest seed pairs an interval-based verdict rests on (module docstring)
 TIMING_CONTROL = ("fixed", "repeat")  # deba.grid.TIMING_CONTROL: the A/A runs
 COLUMNS = ["id", "claim", "paper", "ours", "n", "verdict", "reason", "basis"]
 
@@ -206,7 +212,13 @@ def _range_claim(pairs: pd.DataFrame, basis: Basis, claim, **kwargs) -> dict:
         if room < low:
             return {**row, "verdict": NOT_TESTABLE_SCALE,
                     "reason": f"the baseline reaches {_percent(1 - room)}, leaving {_percent(room)} to gain"}
+    if n < MIN_PAIRS:
+        return {**row, "verdict": NOT_TESTABLE_SCALE, "reason": _too_few_pairs(n)}
     return {**row, "verdict": range_verdict(ci_low, ci_high, low, high), "reason": f"n={n} pairs"}
+
+
+def _too_few_pairs(n: int) -> str:
+    return f"n={n} pairs: an interval needs at least {MIN_PAIRS}"
 
 
 def _resnet50_claim(pairs: pd.DataFrame, basis: Basis) -> dict:
@@ -221,6 +233,8 @@ def _resnet50_claim(pairs: pd.DataFrame, basis: Basis) -> dict:
     if len(target) < 2 or len(centred) < 2:
         return {**row, "ours": "n/a", "verdict": INCONCLUSIVE,
                 "reason": "ResNet-50 or other architectures have fewer than 2 pairs"}
+    if len(target) < MIN_PAIRS:
+        return {**row, "ours": "n/a", "verdict": NOT_TESTABLE_SCALE, "reason": _too_few_pairs(len(target))}
     target_centred = target - target.mean()
     sd_target, sd_others = float(np.std(target, ddof=1)), float(np.std(centred, ddof=1))
     p = float(stats.levene(target_centred, centred.to_numpy(float), center="median").pvalue)
@@ -249,6 +263,8 @@ def _vit_accuracy_claim(pairs: pd.DataFrame, basis: Basis, **kwargs) -> dict:
     blocked = _precondition(used, ("vit_b16",), "vit_b16" in set(pairs["arch"]))
     if blocked:
         return {**row, "verdict": blocked[0], "reason": blocked[1]}
+    if n < MIN_PAIRS:
+        return {**row, "verdict": NOT_TESTABLE_SCALE, "reason": _too_few_pairs(n)}
     if not math.isfinite(low):
         verdict, reason = INCONCLUSIVE, "no interval"
     elif low > NON_INFERIORITY_MARGIN:
@@ -278,8 +294,15 @@ def _ablation_claim(contrasts: pd.DataFrame, ablation: str, claim: str, basis: B
         return {**row, "verdict": NOT_EXERCISED, "reason": "neither side changed the batch size in any pair"}
     if int(r["n_different"]) == 0:
         return {**row, "verdict": NOT_EXERCISED, "reason": "both sides made the same batch-size decisions"}
-    verdict = better_verdict([(r["acc_diff_low"], r["acc_diff_high"]), (r["speedup_low"], r["speedup_high"])])
-    return {**row, "verdict": verdict, "reason": f"paired by cell and seed, n={n}"}
+    if n < MIN_PAIRS:
+        return {**row, "verdict": NOT_TESTABLE_SCALE, "reason": _too_few_pairs(n)}
+    intervals, reason = [(r["acc_diff_low"], r["acc_diff_high"])], f"paired by cell and seed, n={n}"
+    if math.isfinite(basis.floor) and abs(r["speedup_delta"]) > basis.floor:
+        intervals.append((r["speedup_low"], r["speedup_high"]))
+    else:
+        reason += "; the speed difference is " + ("inside the A/A noise floor" if math.isfinite(basis.floor)
+                                                  else "not judged without an A/A timing control")
+    return {**row, "verdict": better_verdict(intervals), "reason": reason}
 
 
 def _predictive_claim(correlations: pd.DataFrame, basis: Basis) -> dict:

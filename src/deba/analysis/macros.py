@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from deba.analysis.ablations import SUFFICIENT_COOLDOWN
-from deba.analysis.claims import NON_INFERIORITY_MARGIN, RANGE_CLAIMS, TIMING_CONTROL, VERDICTS
+from deba.analysis.claims import MIN_PAIRS, NON_INFERIORITY_MARGIN, RANGE_CLAIMS, TIMING_CONTROL, VERDICTS
 from deba.analysis.predictive import MIN_CELLS
 from deba.analysis.layout import MACRO_INPUTS
 from deba.analysis.predictive import loao_summary
@@ -200,7 +200,7 @@ def build_macros(paths: dict[str, str | Path], *, n_resamples: int = 9999,
                   _name("confidence"): format_number(confidence * 100, 0),
                   _name("non", "inferiority", "margin"): format_number(-NON_INFERIORITY_MARGIN * 100, 0),
                   _name("sufficient", "cooldown"): SUFFICIENT_COOLDOWN,
-                  _name("min", "cells"): MIN_CELLS}
+                  _name("min", "cells"): MIN_CELLS, _name("min", "pairs"): MIN_PAIRS}
     macros: dict[str, object] = {}
     for part in (statistics, setup_macros(read["runs"]), method_macros(read["runs"]), paper_claim_macros(),
                  result_macros(read["comparisons"]),

@@ -68,6 +68,10 @@ def test_the_workflow_scripts_closures_hold_what_they_run():
     # every change of the recorded code version reruns the train rule: its closure is contained in the job's
     assert set(module_closure(["deba.train"], SRC)) <= set(training)
     assert provenance.code_version() == closure_digest("deba.train", src=SRC)
+    # aggregation holds none of the statistics, so editing a verdict rule reruns statistics, not aggregation
+    aggregate = set(module_closure([SCRIPTS / "analysis_aggregate.py"], SRC))
+    assert "deba.analysis.aggregation" in aggregate
+    assert not {"deba.analysis.claims", "deba.analysis.comparisons", "deba.analysis.pipeline"} & aggregate
 
 
 def test_computing_digests_imports_nothing_heavy():

@@ -1,10 +1,10 @@
-"""Snakemake adapter of rule `aggregate`: run folders -> results/aggregate/*.csv (deba.analysis.pipeline),
+"""Snakemake adapter of rule `aggregate`: run folders -> results/aggregate/*.csv (deba.analysis.aggregation),
 after checking that every run folder was trained with the settings the current config gives it."""
 
 from pathlib import Path
 
 from deba import contract
-from deba.analysis import pipeline
+from deba.analysis import aggregation
 from deba.analysis.load import check_runs_match_grid
 from deba.grid import Run, run_dir, train_config, training_settings
 from paperkit.rules import log_to
@@ -18,7 +18,7 @@ with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
                                            if run.scheduler == "deba" else None).to_dict() for run in runs}
     check_runs_match_grid(expected, ignore=("threads",))
     files = params.files  # the rule's inputs, by kind
-    pipeline.aggregate(
+    aggregation.aggregate(
         [Path(summary).parent for summary in files["summaries"]],
         files["throughput"], files["thresholds"], params.cells,
         dict(snakemake.output.items()),  # noqa: F821

@@ -1,9 +1,8 @@
-"""The analysis steps the workflow runs, as functions from files to files (the scripts only call these).
+"""The statistics step the workflow runs: aggregated tables -> results/stats/*.csv (STATS_FILES).
 
-- `aggregate`: run folders + throughput/thresholds files -> results/aggregate/{runs,epochs,throughput,thresholds}.csv
-- `statistics`: aggregated tables -> results/stats/*.csv (STATS_FILES)
-Figures, tables and macros have their own modules (`figures`, `tables`, `macros`; all of them in one call:
-`render`). None is imported here, so editing one reruns only its own rules (the code digests follow imports).
+Aggregation (`deba.analysis.aggregation`, re-exported here) and the figures, tables and macros (`figures`,
+`tables`, `macros`; all of them in one call: `render`) have their own modules, and aggregation imports none
+of the statistics: the rules' code digests follow imports, so editing one reruns only its own rules.
 """
 
 from __future__ import annotations
@@ -14,38 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from deba.analysis import ablations, characterization, claims, comparisons, hardware, predictive
-from deba.analysis.layout import AGGREGATE_FILES, STATS_FILES
-from deba.analysis.load import (
-    aggregate_runs,
-    aggregate_thresholds,
-    aggregate_throughput,
-    read_epochs,
-    read_runs,
-    read_throughput,
-)
-from deba.thresholds import SIGNALS
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """CSV with a fixed float format, written atomically (temporary name, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, float_format="%.10g")
-    tmp.replace(path)
-
-
-def aggregate(run_folders: Sequence[str | Path], throughput_files: Sequence[str | Path],
-              thresholds_files: Sequence[str | Path], cells: Sequence[Sequence[str]], outputs: dict[str, str],
-              *, allow_mixed_code_versions: bool = False) -> None:
-    """Write runs.csv, epochs.csv, throughput.csv, thresholds.csv (paths in `outputs`, keyed by those names)."""
-    runs, epochs = aggregate_runs(run_folders, allow_mixed_code_versions=allow_mixed_code_versions)
-    tables = {"runs": runs, "epochs": epochs,
-              "throughput": aggregate_throughput(throughput_files, cells),
-              "thresholds": aggregate_thresholds(thresholds_files, cells) if thresholds_files else
-              pd.DataFrame(columns=["dataset", "arch", *SIGNALS])}
-    for name in AGGREGATE_FILES:
-        write_csv(tables[name], outputs[name])
+from deba.analysis.aggregation import aggregate, write_csv  # noqa: F401  (the steps, in one place for callers)
+from deba.analysis.layout import AGGREGATE_FILES, STATS_FILES  # noqa: F401
+from deba.analysis.load import read_epochs, read_runs, read_throughput
 
 
 def device_description(runs: pd.DataFrame) -> str:

@@ -37,12 +37,14 @@ def copy_finished(tiny_workflow, target: Path, *, own_src=False) -> Path:
     return target
 
 
-def planned_jobs(workdir: Path, configfile="config/tiny.yaml", targets=("all",), *, params_changed=False):
+def planned_jobs(workdir: Path, configfile="config/tiny.yaml", targets=("all",), *, params_changed=False,
+                 threads=None):
     """(rule name, Snakemake's reason) of every job a dry run would run, and the rules with a job in the DAG;
     with `params_changed`, also the rules of every job whose params differ from Snakemake's record (its
-    reason names only the first cause it finds, so a job downstream of a rerun one never shows this)."""
+    reason names only the first cause it finds, so a job downstream of a rerun one never shows this).
+    `threads`: {rule: threads}, as `--set-threads` gives them."""
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
+        workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1, overwrite_threads=threads or {}),
                                     config_settings=ConfigSettings(configfiles=[workdir / configfile]),
                                     snakefile=workdir / "Snakefile", workdir=workdir)
         dag_api = workflow_api.dag(DAGSettings(targets=set(targets)))
@@ -108,6 +110,16 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(tiny_workflow,
                             f"{sorted(expected)}"
                             + (f"; unexplained {sorted(unexplained)}" if unexplained else ""))
     assert not problems, "\n".join(problems)
+
+
+def test_another_thread_count_reruns_every_timed_job(tiny_workflow, tmp_path):
+    """Timings (and, on CPU, the bits) depend on the threads: `--set-threads train=2` retrains every run and
+    reprofiles every cell at that thread count."""
+    workdir = copy_finished(tiny_workflow, tmp_path / "threads")
+    jobs, _, changed = planned_jobs(workdir, threads={"train": 2}, params_changed=True)
+    assert {"train", "throughput"} <= changed
+    runs = list((workdir / "results" / "runs").glob("**/summary.json"))
+    assert [rule for rule, _ in jobs].count("train") == len(runs) > 20
 
 
 def test_without_records_another_config_is_never_nothing_to_be_done(tiny_workflow, tmp_path):

@@ -22,8 +22,8 @@ rule throughput:
         contract.THROUGHPUT_FILE,
     params:
         code=script_code("measure_throughput.py"),
-        # the thread count changes the timings (and, on CPU, the bits): a change reruns the job
-        threads=lambda w, threads: threads,
+        # the thread count training runs with, which the profile times (a change reruns it)
+        torch_threads=TRAIN_THREADS,
         scale=config["scale"],
         device=config["device"],
         batch_sizes=config["throughput"]["batch_sizes"],
@@ -31,7 +31,7 @@ rule throughput:
         vit_input=config.get("vit_input", "native"),  # ViT's token count, as training sees it
     log:
         "results/logs/characterization/{dataset}/{arch}/throughput.log",
-    threads: TIMED_JOB_THREADS
+    threads: local_cores()
     resources:
         gpu=1 if HAS_GPU else 0,
     conda:

@@ -66,6 +66,25 @@ HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
 TIMED_JOB_THREADS = 1
 
 
+def rule_threads(rule, default):
+    """The threads a rule's jobs get: `--set-threads` (or a profile's `set-threads`) if it names the rule."""
+    override = workflow.resource_settings.overwrite_threads.get(rule)
+    value = getattr(override, "value", override)
+    return value if isinstance(value, int) else default
+
+
+# A throughput profile times training steps at the thread count training uses, and claims every local core
+# while it does: at batch sizes up to max_batch it is the most memory-hungry job there is, and a training
+# run beside it was measured 5% slower than its A/A twin (README: Timing).
+TRAIN_THREADS = rule_threads("train", TIMED_JOB_THREADS)
+
+
+def local_cores():
+    """Every core Snakemake may use locally (1 in a dry run, which is given none)."""
+    cores = workflow.resource_settings.cores
+    return cores if isinstance(cores, int) and 0 < cores < sys.maxsize else 1
+
+
 def training_runs():
     """Every Run(dataset, arch, scheduler, variant, seed) of the grid."""
     return RUNS

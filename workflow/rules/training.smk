@@ -12,14 +12,15 @@ rule train:
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),
-        # the thread count changes the timings (and, on CPU, the bits): a change reruns the job
-        threads=lambda w, threads: threads,
+        # the thread count changes the timings (and, on CPU, the bits): a change reruns the job. A plain value:
+        # Snakemake does not record params computed from `threads`
+        threads=TRAIN_THREADS,
         grid=lambda w: training_settings(config, Run(w.dataset, w.arch, w.scheduler, w.variant, int(w.seed))),
     log:
         contract.TRAIN_LOG,
     wildcard_constraints:
         seed=r"\d+",
-    threads: TIMED_JOB_THREADS
+    threads: TRAIN_THREADS
     resources:
         gpu=1 if HAS_GPU else 0,
     conda:

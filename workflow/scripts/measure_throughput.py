@@ -14,7 +14,7 @@ logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)
 params = snakemake.params
 if params.device != "cpu":
     claim_gpu()
-torch.set_num_threads(snakemake.threads)
+torch.set_num_threads(params.torch_threads)  # training's threads; the job claims every core (common.smk)
 device = resolve_device(params.device)
 rows = measure(snakemake.wildcards.arch, params.scale, list(params.batch_sizes), device,
                num_classes=CIFAR_CLASSES.get(snakemake.wildcards.dataset, 10), timed_steps=params.timed_steps,

@@ -1,6 +1,6 @@
 """How far apart two timings of identical training work land, under each way of scheduling timed jobs.
 
-    python -m benchmarks.timing_noise              # 4 rounds (about 6 minutes on 2 cores)
+    python -m benchmarks.timing_noise              # 4 rounds (about 10 minutes on 2 cores)
     python -m benchmarks.timing_noise --rounds 2   # a quicker look
 
 The workflow's speed verdicts compare training times of different runs, so the spread of identical runs
@@ -79,7 +79,7 @@ def one_round(scratch: Path, config: Path, cores: int, index: int) -> dict[str, 
     return measured
 
 
-def summarize(rounds: list[dict], cores: int) -> list[dict]:
+def summarize(rounds: list[dict]) -> list[dict]:
     rows = []
     for name in rounds[0]:
         per_round = [round_[name][0] for round_ in rounds]
@@ -96,9 +96,9 @@ def summarize(rounds: list[dict], cores: int) -> list[dict]:
 
 def markdown(results: dict) -> str:
     env = results["environment"]
-    lines = [f"Measured {env['measured_at']} on {env['cpu_count']} cores, torch {env['torch']}: digits, "
-             f"ResNet-18 (`cpu` scale), the default grid's fixed-batch run, {results['rounds']} interleaved "
-             "rounds, each run in a fresh process. A/A: 1 - t_b / t_a for two runs of the same round.", "",
+    lines = [(f"Measured {env['measured_at']} on {env['cpu_count']} cores, torch {env['torch']}: digits, "
+              f"ResNet-18 (`cpu` scale), the default grid's fixed-batch run, {results['rounds']} interleaved "
+              "rounds, each run in a fresh process. A/A: 1 - t_b / t_a for two runs of the same round."), "",
              "| schedule | runs | mean training s | CV | range | largest A/A | runs per hour |",
              "|---|---|---|---|---|---|---|"]
     for row in results["schedules"]:
@@ -124,7 +124,7 @@ def main(argv=None) -> None:
     env = environment(torch.device("cpu"))
     results = {"environment": {"measured_at": env["measured_at"], "cpu_count": cores,
                                "torch": env["packages"].get("torch")},
-               "run": list(RUN), "rounds": args.rounds, "schedules": summarize(rounds, cores)}
+               "run": list(RUN), "rounds": args.rounds, "schedules": summarize(rounds)}
     print(markdown(results))
     if not args.no_save:
         RESULTS.mkdir(exist_ok=True)

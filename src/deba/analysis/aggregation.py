@@ -10,7 +10,11 @@ from pathlib import Path
 import pandas as pd
 
 from deba.analysis.layout import AGGREGATE_FILES
-from deba.analysis.load import aggregate_runs, aggregate_thresholds, aggregate_throughput
+from deba.analysis.load import (
+    aggregate_runs,
+    aggregate_thresholds,
+    aggregate_throughput,
+)
 from deba.thresholds import SIGNALS
 
 

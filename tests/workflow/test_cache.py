@@ -119,7 +119,7 @@ def test_another_thread_count_reruns_every_timed_job(tiny_workflow, tmp_path):
     jobs, _, changed = planned_jobs(workdir, threads={"train": 2}, params_changed=True)
     assert {"train", "throughput"} <= changed
     runs = list((workdir / "results" / "runs").glob("**/summary.json"))
-    assert [rule for rule, _ in jobs].count("train") == len(runs) > 20
+    assert [rule for rule, _ in jobs].count("train") == len(runs) >= 20
 
 
 def test_without_records_another_config_is_never_nothing_to_be_done(tiny_workflow, tmp_path):

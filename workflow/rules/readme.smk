@@ -1,10 +1,11 @@
-"""What the README shows from the default run: one figure as a small PNG and the headline table in Markdown.
+"""What the README shows from a run: one figure as a small PNG and the headline table in Markdown.
 
-Both are committed (docs/), so the README shows results before anyone runs anything; the workflow
-regenerates them from whatever results it has.
+Both are committed (docs/ for the default run, docs/cifar-cpu/ for the CIFAR-10 one: config
+`readme_assets_dir`), so the README shows results before anyone runs anything; the workflow regenerates
+them from whatever results it has.
 """
 
-README_ASSETS = ["docs/figures/accuracy_time.png", "docs/headline.md"]
+README_ASSETS = [f"{config['readme_assets_dir']}/figures/accuracy_time.png", f"{config['readme_assets_dir']}/headline.md"]
 
 
 rule readme_assets:

@@ -58,11 +58,11 @@ def script_code(script):
 HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
 
 
-# Threads of a timed job (training, throughput profile): one, so a local run trains one job per core. On this
-# 2-core machine (benchmarks/results/timing_noise.md) two timings of identical work spread as much when one run
-# has every core to itself as when one-thread runs go side by side, and side by side gets through more runs
-# per hour; one thread also makes a run bitwise identical on every CPU. Profiles that give each job its own
-# allocation (profiles/slurm) set their own threads; `--set-threads train=N throughput=N` overrides it here.
+# Threads of a training run: one, so a local run trains one run per core. On the 2-core development machine
+# (benchmarks/results/timing_noise.md) two timings of identical work spread as much when one run has every
+# core to itself as when one-thread runs go side by side, and side by side gets through more runs per hour;
+# one thread also makes a run bitwise identical on every CPU. `--set-threads train=N` (or a profile's
+# set-threads, as profiles/slurm has) overrides it.
 TIMED_JOB_THREADS = 1
 
 
@@ -73,9 +73,9 @@ def rule_threads(rule, default):
     return value if isinstance(value, int) else default
 
 
-# A throughput profile times training steps at the thread count training uses, and claims every local core
-# while it does: at batch sizes up to max_batch it is the most memory-hungry job there is, and a training
-# run beside it was measured 5% slower than its A/A twin (README: Timing).
+# The threads training runs with, overrides included. A throughput profile times training steps at this
+# count and claims every local core while it does (local_cores): at batch sizes up to max_batch it is the most
+# memory-hungry job there is, and a training run beside it was 5% slower than its A/A twin (README: Timing).
 TRAIN_THREADS = rule_threads("train", TIMED_JOB_THREADS)
 
 

@@ -97,7 +97,8 @@ def summarize(rounds: list[dict]) -> list[dict]:
 def markdown(results: dict) -> str:
     env = results["environment"]
     lines = [(f"Measured {env['measured_at']} on {env['cpu_count']} cores, torch {env['torch']}: digits, "
-              f"ResNet-18 (`cpu` scale), the default grid's fixed-batch run, {results['rounds']} interleaved "
+              f"ResNet-18 (`cpu` scale), the default grid's fixed-batch run ({results['epochs']} epochs), "
+              f"{results['rounds']} interleaved "
               "rounds, each run in a fresh process. A/A: 1 - t_b / t_a for two runs of the same round."), "",
              "| schedule | runs | mean training s | CV | range | largest A/A | runs per hour |",
              "|---|---|---|---|---|---|---|"]
@@ -117,14 +118,14 @@ def main(argv=None) -> None:
     from benchmarks.run import environment
 
     cores = os.cpu_count() or 1
+    config = REPO / "config" / "config.yaml"
     with tempfile.TemporaryDirectory() as scratch:
-        config = Path(scratch) / "config.yaml"
-        config.write_text(yaml.safe_dump(yaml.safe_load((REPO / "config" / "config.yaml").read_text())))
         rounds = [one_round(Path(scratch), config, cores, index) for index in range(args.rounds)]
     env = environment(torch.device("cpu"))
     results = {"environment": {"measured_at": env["measured_at"], "cpu_count": cores,
                                "torch": env["packages"].get("torch")},
-               "run": list(RUN), "rounds": args.rounds, "schedules": summarize(rounds)}
+               "run": list(RUN), "epochs": yaml.safe_load(config.read_text())["epochs"], "rounds": args.rounds,
+               "schedules": summarize(rounds)}
     print(markdown(results))
     if not args.no_save:
         RESULTS.mkdir(exist_ok=True)

@@ -61,7 +61,7 @@ HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
 # Threads of a training run: one, so a local run trains one run per core. On the 2-core development machine
 # (benchmarks/results/timing_noise.md) two timings of identical work spread as much when one run has every
 # core to itself as when one-thread runs go side by side, and side by side gets through more runs per hour;
-# one thread also makes a run bitwise identical on every CPU. `--set-threads train=N` (or a profile's
+# at one thread a run's numbers do not depend on the machine's core count. `--set-threads train=N` (or a profile's
 # set-threads, as profiles/slurm has) overrides it.
 TIMED_JOB_THREADS = 1
 

@@ -27,11 +27,11 @@ from pathlib import Path
 
 from paperkit.files import write_text_atomically
 
+from .analysis.layout import AGGREGATE_DIR, GRID_MANIFEST, STATS_DIR
 from .contract import CONFIG_FILE, RUN_FILES, thresholds_file, throughput_file
 
 MANIFEST = "MANIFEST.json"
-GRID_MANIFEST = "results/grid.json"  # written by the workflow (common.smk): the runs and cells of the grid
-REFERENCE_DIRS = ("results/aggregate", "results/stats")  # what the analysis made; kept to compare against
+REFERENCE_DIRS = (AGGREGATE_DIR, STATS_DIR)  # what the analysis made; kept to compare against
 
 
 class RecordError(RuntimeError):
@@ -43,7 +43,7 @@ def _digest(path: Path) -> str:
 
 
 def grid_inputs(root: Path) -> list[str]:
-    """The result files the analysis of the grid in `root`/results/grid.json reads, relative to `root`."""
+    """The result files the analysis of the grid in `root`/GRID_MANIFEST reads, relative to `root`."""
     manifest = root / GRID_MANIFEST
     if not manifest.is_file():
         raise RecordError(f"{manifest} is missing: run the workflow to the end first (it writes the grid there)")

@@ -16,11 +16,11 @@ def result_set(tmp_path_factory):
 @pytest.fixture(scope="session")
 def analysed(result_set):
     """The result set aggregated and analysed (few resamples, for speed)."""
-    from deba.analysis import pipeline
+    from deba.analysis import aggregation, layout, pipeline
 
     root, files = result_set
-    aggregate_out = {name: str(root / "aggregate" / f"{name}.csv") for name in pipeline.AGGREGATE_FILES}
-    pipeline.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
+    aggregate_out = {name: str(root / "aggregate" / f"{name}.csv") for name in layout.AGGREGATE_FILES}
+    aggregation.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
     stats_out = {name: str(root / "stats" / f"{name}.csv") for name in pipeline.STATS_FILES}
     tables = pipeline.statistics(aggregate_out["runs"], aggregate_out["epochs"], aggregate_out["throughput"],
                                  stats_out, n_resamples=999)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from deba.analysis import figures, layout, macros, pipeline, tables
+from deba.analysis import aggregation, figures, layout, macros, pipeline, tables
 from deba.analysis.render import render_all
 
 from .analysis_resultset import Grid, write_result_set
@@ -65,7 +65,7 @@ def test_degenerate_grid_renders(tmp_path):
     grid = Grid(archs=("resnet18", "mobilenet_v3"), seeds=(0,), methods=(("deba", "main", 15, 5),), diverged=())
     files = write_result_set(tmp_path, grid)
     aggregate_out = {name: str(tmp_path / "agg" / f"{name}.csv") for name in layout.AGGREGATE_FILES}
-    pipeline.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
+    aggregation.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
     stats_out = {name: str(tmp_path / "stats" / f"{name}.csv") for name in layout.STATS_FILES}
     result = pipeline.statistics(aggregate_out["runs"], aggregate_out["epochs"], aggregate_out["throughput"],
                                  stats_out, n_resamples=200)

@@ -33,6 +33,7 @@ import json
 from pathlib import Path
 
 from deba import contract
+from deba.analysis import layout
 from deba.config import ConfigError
 from deba.grid import Run, run_dir, training_settings, validate_grid
 from paperkit.closure import closure_digest
@@ -118,7 +119,7 @@ def baseline_epochs(wildcards):
 # reruns them even where Snakemake has no record of their params (`.snakemake/` removed, results/ copied
 # from another checkout): Snakemake's mtime check needs no metadata. A dry run with another config rewrites
 # it too, so the next run with the first config aggregates once more (training is never affected).
-GRID_MANIFEST = "results/grid.json"
+GRID_MANIFEST = layout.GRID_MANIFEST
 GRID = {"runs": [run_dir(run) for run in RUNS], "cells": [list(cell) for cell in cells()],
         "training": training_settings(config)}
 

@@ -5,7 +5,8 @@ Both are committed (docs/ for the default run, docs/cifar-cpu/ for the CIFAR-10 
 them from whatever results it has.
 """
 
-README_ASSETS = [f"{config['readme_assets_dir']}/figures/accuracy_time.png", f"{config['readme_assets_dir']}/headline.md"]
+README_DIR = config["readme_assets_dir"]
+README_ASSETS = [f"{README_DIR}/figures/accuracy_time.png", f"{README_DIR}/headline.md"]
 
 
 rule readme_assets:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 AGGREGATE_DIR = "results/aggregate"
 STATS_DIR = "results/stats"
+# The grid a config asks for (its runs, cells and training settings), written by the workflow while it parses
+# (common.smk); the rules that read a set of runs take it as an input.
+GRID_MANIFEST = "results/grid.json"
 GENERATED_DIR = "paper/generated"
 MACROS_PATH = f"{GENERATED_DIR}/macros.tex"
 

@@ -1,6 +1,6 @@
 """The statistics step the workflow runs: aggregated tables -> results/stats/*.csv (STATS_FILES).
 
-Aggregation (`deba.analysis.aggregation`, re-exported here) and the figures, tables and macros (`figures`,
+Aggregation (`deba.analysis.aggregation`) and the figures, tables and macros (`figures`,
 `tables`, `macros`; all of them in one call: `render`) have their own modules, and aggregation imports none
 of the statistics: the rules' code digests follow imports, so editing one reruns only its own rules.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from deba.analysis import ablations, characterization, claims, comparisons, hardware, predictive
-from deba.analysis.aggregation import aggregate, write_csv  # noqa: F401  (the steps, in one place for callers)
-from deba.analysis.layout import AGGREGATE_FILES, STATS_FILES  # noqa: F401
+from deba.analysis.aggregation import write_csv
+from deba.analysis.layout import STATS_FILES
 from deba.analysis.load import read_epochs, read_runs, read_throughput
 
 

@@ -27,6 +27,7 @@ include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/recorded.smk"
 include: "workflow/rules/paper.smk"
 include: "workflow/rules/smells.smk"
 include: "workflow/rules/readme.smk"
@@ -37,6 +38,7 @@ include: "workflow/rules/cost.smk"
 rule all:
     input:
         DEBA_TARGETS,
+        RECORDED_TARGETS,
         SMELLS_TARGETS,
         README_ASSETS,
         COST_TARGETS,
@@ -49,6 +51,7 @@ rule figures:
     """Figures, tables and macros from the results on disk; never trains (see cached_results in common.smk)."""
     input:
         DEBA_TARGETS,
+        RECORDED_TARGETS,
         SMELLS_TARGETS,
         README_ASSETS,
 

@@ -6,7 +6,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from deba.analysis.load import AnalysisInputError, aggregate_runs, aggregate_throughput, read_runs
+from deba.analysis.load import AnalysisInputError, aggregate_runs, aggregate_throughput, check_runs_match_grid, read_runs
 
 from .analysis_resultset import Grid, write_result_set
 
@@ -86,3 +86,17 @@ def test_throughput_checks(small):
     files["throughput"][0].write_text("arch,batch_size\nresnet18,16\n")
     with pytest.raises(AnalysisInputError, match="throughput.csv lacks column.*characterization rule"):
         aggregate_throughput(files["throughput"], files["cells"])
+
+
+def test_run_settings_are_compared_but_not_where_the_data_lived(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    trained = {"epochs": 40, "label_smoothing": 0.0, "data_root": "/work/data", "threads": 1}
+    (folder / "config.json").write_text(json.dumps({"config": trained, "provenance": {}}))
+    # another machine: the data elsewhere (or nowhere, under `snakemake figures`), another thread count
+    check_runs_match_grid({folder: {**trained, "data_root": "data/cifar10", "threads": 4}})
+    with pytest.raises(AnalysisInputError, match="label_smoothing=0.0 \\(the config asks 0.1\\)"):
+        check_runs_match_grid({folder: {**trained, "label_smoothing": 0.1}})
+    # the location is ignored only because LOCATION_FIELDS says so
+    with pytest.raises(AnalysisInputError, match="data_root"):
+        check_runs_match_grid({folder: {**trained, "data_root": "elsewhere"}}, ignore=())

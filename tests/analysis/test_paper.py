@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from deba.analysis.paper import PaperBuildError, build_paper_copy, latexmk_available
-from deba.analysis.render import render_all
+from deba.analysis.paper import PaperBuildError, build_paper_copy, latexmk_available, recorded_sections_tex
+from deba.analysis.render import recorded_prefixes, render_all
 
 PAPER = Path(__file__).resolve().parents[2] / "paper"
-OWN_SOURCES = [PAPER / "main.tex", *sorted(p for p in (PAPER / "sections").glob("*.tex") if p.name != "smells.tex")]
+SECTIONS = sorted(p for p in (PAPER / "sections").glob("*.tex") if p.name != "smells.tex")
+RECORDED_SECTIONS = sorted((PAPER / "recorded").glob("*.tex"))  # one per recorded set the paper can show
+OWN_SOURCES = [PAPER / "main.tex", *SECTIONS, *RECORDED_SECTIONS]
 # What may hold digits: comments, math, and the arguments of commands that name things rather than state them.
 ALLOWED = [r"(?<!\\)%.*", r"\$[^$]*\$", r"\\\[.*?\\\]", r"\\begin\{equation\}.*?\\end\{equation\}",
            (r"\\(cite[pt]?|ref|label|input|includegraphics|bibliography|bibliographystyle|usepackage|"
@@ -35,14 +37,16 @@ def test_no_number_typed_by_hand():
 
 def test_main_inputs_every_section():
     main = (PAPER / "main.tex").read_text()
-    for path in [*OWN_SOURCES[1:], PAPER / "sections" / "smells.tex"]:
+    for path in [*SECTIONS, PAPER / "sections" / "smells.tex"]:
         assert f"\\input{{sections/{path.stem}}}" in main
+    assert "\\input{generated/recorded}" in main  # the recorded sets' sections (deba.analysis.paper)
 
 
 def paper_sources(paper: Path = PAPER) -> list[Path]:
     """The paper's hand-written sources, the files git tracks under paper/ (generated/ is made by the rules):
     never the folder as a whole, which after a workflow run may also hold a PDF or latexmk's files."""
-    return [paper / "main.tex", paper / "references.bib", *sorted((paper / "sections").glob("*.tex"))]
+    return [paper / "main.tex", paper / "references.bib", *sorted((paper / "sections").glob("*.tex")),
+            *sorted((paper / "recorded").glob("*.tex"))]
 
 
 # What an interrupted or older build leaves beside main.tex; a stale main.bbl with a bad entry made the
@@ -81,6 +85,14 @@ def test_paper_compiles_without_undefined_references(analysed, tmp_path):
     # part (the smells study tests its own section).
     (paper / "sections" / "smells.tex").write_text("\\section{Performance smells}\\label{sec:smells}\nStand-in.\n")
     written = render_all(aggregate_out, stats_out, paper / "generated", n_resamples=200)
+    # and every recorded set's section, here made from the same results: their macros, labels and captions
+    # must not clash with the main ones
+    names = [path.stem for path in RECORDED_SECTIONS]
+    for name in names:
+        written += render_all(aggregate_out, stats_out, paper / "generated" / "recorded" / name, n_resamples=200,
+                              **recorded_prefixes(name))
+    (paper / "generated" / "recorded.tex").write_text(recorded_sections_tex(names))
+    written.append(paper / "generated" / "recorded.tex")
     build = tmp_path / "checkout" / "results" / "paper-build"
     sources = [*paper_sources(paper), *map(Path, written)]
     pdf = build_paper_copy(sources, paper / "main.tex", build, paper / "main.pdf", root=paper.parent)

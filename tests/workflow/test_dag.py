@@ -42,6 +42,14 @@ def test_the_default_config_covers_every_stage(workdir):
     assert jobs["thresholds"] == jobs["throughput"] == 2
     for later in ("aggregate", "statistics", "figure", "table", "macros", "cost_estimate", "cost_validation"):
         assert jobs[later] >= 1, later
+    # the recorded CIFAR-10 CPU-scale run's section (config paper_recorded_sets), which trains nothing
+    assert jobs["recorded_statistics"] == jobs["recorded_assets"] == jobs["recorded_sections"] == 1
+
+
+@pytest.mark.parametrize("configfile", ["config/cifar-cpu.yaml", "config/tiny.yaml"])
+def test_a_config_whose_results_are_the_recorded_set_shows_none(workdir, configfile):
+    jobs = jobs_by_rule(workdir, configfile)
+    assert jobs["recorded_sections"] == 1 and "recorded_assets" not in jobs and "recorded_statistics" not in jobs
 
 
 @pytest.mark.parametrize("configfile, cells", [("config/config.yaml", 2), ("config/paper.yaml", 12)])
@@ -65,6 +73,13 @@ def test_bad_config_fails_before_any_job(workdir, override, message):
     assert result.returncode != 0
     assert message in result.stdout + result.stderr
     assert {path: path.stat().st_mtime_ns for path in workdir.glob("results/**/*")} == before
+
+
+def test_an_unknown_recorded_set_is_refused_naming_the_key_and_the_sets_there_are(workdir):
+    result = snakemake(workdir, "-n", "--config", "paper_recorded_sets=[cifar-gpu]", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "paper_recorded_sets names 'cifar-gpu'" in output and "['cifar-cpu']" in output
 
 
 def test_min_batch_above_max_batch_is_refused_by_the_grid_check(workdir):

@@ -36,6 +36,7 @@ from deba import contract
 from deba.analysis import layout
 from deba.config import ConfigError
 from deba.grid import Run, run_dir, training_settings, validate_grid
+from deba.recorded import MANIFEST as RECORDED_MANIFEST
 from paperkit.closure import closure_digest
 from paperkit.files import write_text_atomically
 
@@ -178,3 +179,35 @@ NOT_UNDER_FIGURES = "results/.not-made-under-snakemake-figures"
 def producer_input(files):
     """Input function of the rules that make cached results: `files` normally, unbuildable under `figures`."""
     return [NOT_UNDER_FIGURES] if figures_only() else files
+
+
+# Recorded sets the paper shows beside this config's results (recorded.smk).
+PAPER_RECORDED_SETS = config["paper_recorded_sets"]
+
+
+def check_recorded_sets(names):
+    """Refuse, while parsing, a listed set that has no recorded folder or no section in paper/recorded/."""
+    available = sorted(path.parent.name for path in Path(layout.RECORDED_DIR).glob(f"*/{RECORDED_MANIFEST}")
+                       if Path(layout.recorded_section_path(path.parent.name)).is_file())
+    for name in names:
+        expected = (f"{layout.RECORDED_DIR}/{name}/{RECORDED_MANIFEST}", layout.recorded_section_path(name))
+        missing = [path for path in expected if not Path(path).is_file()]
+        if missing:
+            raise WorkflowError(f"config key paper_recorded_sets names {name!r}, but {' and '.join(missing)} "
+                                f"{'is' if len(missing) == 1 else 'are'} missing; sets with a recorded folder and "
+                                f"a section: {available or 'none'}")
+
+
+check_recorded_sets(PAPER_RECORDED_SETS)
+
+
+def recorded_stats(name):
+    """A recorded set's statistics tables, recomputed by this checkout's analysis code."""
+    return {table: layout.recorded_source_path(name, table) for table in layout.STATS_FILES}
+
+
+def recorded_assets(name):
+    """Every figure, table and the macro file of a recorded set's copy in the paper."""
+    generated = layout.recorded_generated_dir(name)
+    return ([f"{generated}/figures/{figure}.pdf" for figure in layout.FIGURE_INPUTS]
+            + [f"{generated}/tables/{table}.tex" for table in layout.TABLE_INPUTS] + [f"{generated}/macros.tex"])

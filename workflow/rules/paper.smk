@@ -9,10 +9,6 @@ PAPER_PDF = "paper/main.pdf"
 # Hand-written sources; sections/smells.tex is written by the smells study (its rules provide it if absent).
 PAPER_SOURCES = sorted({*map(str, Path("paper/sections").glob("*.tex")), "paper/sections/smells.tex",
                         "paper/references.bib"})
-# Generated fragments of other studies that main.tex inputs: the smells section's outputs (SMELLS_TARGETS,
-# from smells.smk) and anything a rule file appends here. Read when the DAG is built, so the order of the
-# `include:` lines does not matter.
-PAPER_EXTRA_INPUTS = globals().get("PAPER_EXTRA_INPUTS", [])
 
 
 rule paper_pdf:
@@ -22,7 +18,12 @@ rule paper_pdf:
         main="paper/main.tex",
         sources=PAPER_SOURCES,
         generated=DEBA_TARGETS,
-        extra=lambda wildcards: PAPER_EXTRA_INPUTS + globals().get("SMELLS_TARGETS", []),
+        # What main.tex inputs besides DEBA_TARGETS and the hand-written sources, each list made afresh by
+        # its rule file: the smells section's outputs (smells.smk) and the recorded sets' sections
+        # (recorded.smk). Read when the DAG is built, so the order of the `include:` lines does not matter;
+        # never a list that rule files append to, which would keep a previous parse's entries when one
+        # process parses the workflow twice (the DAG tests do).
+        extra=lambda wildcards: globals().get("SMELLS_TARGETS", []) + globals().get("RECORDED_PAPER_INPUTS", []),
     output:
         PAPER_PDF,
     params:

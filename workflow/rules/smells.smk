@@ -29,9 +29,7 @@ SMELLS_TARGETS = [
     *(f"{SMELLS_TEX}/{name}.tex"
       for name in ("comparison", "stages", "speed", "ridiom", "ruff", "disagreements", "scale")),
 ]
-# paper/sections/smells.tex reads all of these: paper.smk's PDF rule takes them from this shared list.
-PAPER_EXTRA_INPUTS = globals().get("PAPER_EXTRA_INPUTS", [])
-PAPER_EXTRA_INPUTS.extend(SMELLS_TARGETS)
+# paper/sections/smells.tex reads all of these: paper.smk's PDF rule takes them as inputs.
 
 
 rule smells_corpus:

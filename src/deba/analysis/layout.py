@@ -79,3 +79,30 @@ def figure_path(name: str) -> str:
 
 def table_path(name: str) -> str:
     return f"{GENERATED_DIR}/tables/{name}.tex"
+
+
+# A recorded set (deba.recorded) shown in the paper beside the config's own results (config
+# `paper_recorded_sets`; workflow/rules/recorded.smk): its statistics are recomputed by the current analysis
+# code from the set's recorded aggregate tables, and its figures, tables and macros go to a folder of its own,
+# so the two never overwrite each other. The paper's prose about the set is hand-written, one file per set.
+RECORDED_DIR = "recorded"
+RECORDED_SECTIONS_PATH = f"{GENERATED_DIR}/recorded.tex"  # inputs each listed set's macros and section
+
+
+def recorded_source_path(name: str, table: str) -> str:
+    """A recorded set's aggregate table (as recorded) or statistics table (recomputed), by table name."""
+    if table in AGGREGATE_FILES:
+        return f"{RECORDED_DIR}/{name}/{AGGREGATE_DIR}/{table}.csv"
+    if table in STATS_FILES:
+        return f"results/recorded/{name}/stats/{table}.csv"
+    raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES}")
+
+
+def recorded_generated_dir(name: str) -> str:
+    """Where a recorded set's figures/, tables/ and macros.tex for the paper go."""
+    return f"{GENERATED_DIR}/recorded/{name}"
+
+
+def recorded_section_path(name: str) -> str:
+    """The hand-written paper section about a recorded set."""
+    return f"paper/recorded/{name}.tex"

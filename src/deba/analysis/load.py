@@ -89,13 +89,23 @@ def read_run_signals(epochs_files: Iterable[str | Path]) -> list[dict[str, float
     return rows
 
 
-def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *, ignore: Sequence[str] = ()) -> None:
+# TrainConfig fields that say where a run read its data or how many threads computed it, not what it
+# trained: check_runs_match_grid does not compare them, so recorded runs regenerate on a machine whose data
+# lives elsewhere (or nowhere: `snakemake figures` reads no data). The same path can hold other data and
+# another path the same, so the path proves nothing about the data either way. Kept here, outside the
+# training rule's code closure (deba.grid is in it), so that editing it never reruns training.
+LOCATION_FIELDS = ("threads", "data_root")
+
+
+def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *,
+                          ignore: Sequence[str] = LOCATION_FIELDS) -> None:
     """Refuse run folders whose config.json records other settings than the grid asks of them.
 
     `expected` maps each run folder to the TrainConfig fields (`TrainConfig.to_dict()`) the current config
     gives that run. A folder trained under another config (results copied from elsewhere, `.snakemake`
     metadata lost, a config switched) would otherwise be analysed as if it belonged to this grid. `ignore`
-    names fields that may differ without changing the result (threads). The error lists every stale folder.
+    names fields that may differ without changing the result (LOCATION_FIELDS). The error lists every stale
+    folder.
     """
     stale = []
     for folder, wanted in expected.items():

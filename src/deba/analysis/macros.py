@@ -34,6 +34,14 @@ def _list(values) -> str:
     return ", ".join(values[:-1]) + (" and " if len(values) > 1 else "") + values[-1] if values else "none"
 
 
+def _subset_size(runs: pd.DataFrame, column: str) -> str:
+    """The images a run trained or was tested on (the subset sizes the runs recorded), or `all`."""
+    if column not in runs or runs[column].isna().all():
+        return "all"
+    sizes = sorted(runs[column].dropna().astype(int).unique())
+    return ", ".join(str(size) for size in sizes)
+
+
 def setup_macros(runs: pd.DataFrame) -> dict[str, object]:
     """Grid size and provenance (hardware, versions) from runs.csv."""
     seeds = sorted(runs["seed"].unique())
@@ -55,6 +63,8 @@ def setup_macros(runs: pd.DataFrame) -> dict[str, object]:
         _name("python", "version"): escape(first.get("python", "n/a")),
         _name("code", "version"): escape(", ".join(sorted(runs["code_version"].astype(str).unique()))),
         _name("total", "train", "hours"): format_number(runs["train_time_s"].sum() / 3600, 2),
+        _name("train", "subset"): _subset_size(runs, "train_subset"),
+        _name("test", "subset"): _subset_size(runs, "test_subset"),
         _name("wilcoxon", "min", "p"): format_number(wilcoxon_min_p(len(seeds)), 4),
         _name("wilcoxon", "min", "p", "five", "seeds"): format_number(wilcoxon_min_p(5), 4),
     }
@@ -214,8 +224,16 @@ def build_macros(paths: dict[str, str | Path], *, n_resamples: int = 9999,
     return macros
 
 
+def recorded_prefix(name: str) -> str:
+    """The macro prefix of a recorded set's numbers (`cifar-cpu` -> `DebaCifarCpu`), so that the paper can
+    quote them beside the config's own `Deba...` ones."""
+    return PREFIX + macro_name(name)
+
+
 def render(paths: dict[str, str | Path], output: str | Path, *, n_resamples: int = 9999,
-           confidence: float = 0.95) -> Path:
+           confidence: float = 0.95, prefix: str = PREFIX) -> Path:
+    """Write the macro file; `prefix` replaces `Deba` at the start of every name (recorded_prefix)."""
     sources = ", ".join(f"{name}={paths[name]}" for name in MACRO_INPUTS)
-    return write_macros(build_macros(paths, n_resamples=n_resamples, confidence=confidence), output,
-                        header=f"MACRO_SOURCES: {sources}")
+    macros = {prefix + name.removeprefix(PREFIX): value
+              for name, value in build_macros(paths, n_resamples=n_resamples, confidence=confidence).items()}
+    return write_macros(macros, output, header=f"MACRO_SOURCES: {sources}")

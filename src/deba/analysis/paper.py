@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from deba.analysis.layout import recorded_generated_dir, recorded_section_path
 from paperkit.files import write_bytes_atomically
 
 BUILD_DIR = "results/paper-build"
@@ -21,6 +22,17 @@ BUILD_DIR = "results/paper-build"
 # Lines of a LaTeX log that mean the PDF is incomplete (a "??" in the text or a missing file).
 PROBLEMS = re.compile(r"(LaTeX Warning: (Reference|Citation) .* undefined|There were undefined references|"
                       r"LaTeX Warning: File .* not found|! LaTeX Error|Package natbib Warning: Citation)")
+
+
+def recorded_sections_tex(names: Iterable[str]) -> str:
+    """paper/generated/recorded.tex: for each recorded set, its macros and its hand-written section, as
+    main.tex (in paper/) inputs them; a comment only when there are none (deba.analysis.layout)."""
+    lines = ["% Generated file: do not edit. The recorded sets of config key paper_recorded_sets."]
+    for name in names:
+        generated = Path(recorded_generated_dir(name)).relative_to("paper")
+        section = Path(recorded_section_path(name)).relative_to("paper").with_suffix("")
+        lines += [f"\\input{{{generated.as_posix()}/macros}}", f"\\input{{{section.as_posix()}}}"]
+    return "\n".join(lines) + "\n"
 
 
 class PaperBuildError(RuntimeError):

@@ -189,14 +189,18 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
 }
 
 
-def render(name: str, tables: dict[str, str | Path], output: str | Path) -> Path:
-    """Write table `name` as LaTeX from the CSVs in `tables` (name -> path)."""
+def render(name: str, tables: dict[str, str | Path], output: str | Path, *, label_prefix: str = "",
+           caption_prefix: str = "") -> Path:
+    """Write table `name` as LaTeX from the CSVs in `tables` (name -> path). `label_prefix` goes after `tab:`
+    in its label and `caption_prefix` before its caption, so that a recorded set's copy of a table
+    (layout.recorded_generated_dir) has a label of its own and says which run it shows."""
     if name not in TABLES:
         raise KeyError(f"unknown table {name!r}; known: {sorted(TABLES)}")
     builder, needed, options = TABLES[name]
     frames = [pd.read_csv(tables[t], keep_default_na=True) for t in needed]
     frame = builder(*frames)
-    return write_table(frame, output, **options)
+    label = "tab:" + label_prefix + options["label"].removeprefix("tab:")
+    return write_table(frame, output, **{**options, "label": label, "caption": caption_prefix + options["caption"]})
 
 
 def headline_markdown(comparisons: pd.DataFrame) -> str:

@@ -1,10 +1,9 @@
 """Every figure, table and the macro file in one call: for tests, manual use and a recorded set's copy in the
 paper (workflow/rules/recorded.smk, one job per set).
 
-For the config's own results the workflow makes each of these in a job of its own (figures.smk, tables.smk);
-this module is kept apart from
-`pipeline` so that the aggregation and statistics rules, whose code digests follow what `pipeline` imports, do
-not rerun when a figure or a table changes.
+For the config's own results the workflow makes each of these in a job of its own (figures.smk, tables.smk).
+This module is kept apart from `pipeline` so that the aggregation and statistics rules, whose code digests
+follow what `pipeline` imports, do not rerun when a figure or a table changes.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import pytest
 from deba.analysis import layout, macros
 from deba.analysis.paper import recorded_sections_tex
 from deba.analysis.render import recorded_prefixes, render_all
+from deba.recorded import MANIFEST
 
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = sorted((REPO / "paper" / "recorded").glob("*.tex"))
@@ -56,10 +57,9 @@ def test_every_macro_a_recorded_section_quotes_is_defined_by_its_set(section):
     otherwise surface only in a LaTeX build)."""
     name = section.stem
     recorded = REPO / layout.RECORDED_DIR / name
-    assert (recorded / "MANIFEST.json").is_file(), f"{section} has no recorded set {recorded}"
+    assert (recorded / MANIFEST).is_file(), f"{section} has no recorded set {recorded}"
     prefix = macros.recorded_prefix(name)
-    paths = {table: recorded / "results" / ("aggregate" if table in layout.AGGREGATE_FILES else "stats") / f"{table}.csv"
-             for table in layout.MACRO_INPUTS}
+    paths = {table: recorded / layout.source_path(table) for table in layout.MACRO_INPUTS}  # as recorded
     defined = {prefix + key.removeprefix(macros.PREFIX) for key in macros.build_macros(paths, n_resamples=200)}
     text = section.read_text()
     used = set(re.findall(rf"\\({prefix}[A-Za-z]+)", text))

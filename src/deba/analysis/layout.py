@@ -92,7 +92,7 @@ RECORDED_SECTIONS_PATH = f"{GENERATED_DIR}/recorded.tex"  # inputs each listed s
 def recorded_source_path(name: str, table: str) -> str:
     """A recorded set's aggregate table (as recorded) or statistics table (recomputed), by table name."""
     if table in AGGREGATE_FILES:
-        return f"{RECORDED_DIR}/{name}/{AGGREGATE_DIR}/{table}.csv"
+        return f"{RECORDED_DIR}/{name}/{source_path(table)}"
     if table in STATS_FILES:
         return f"results/recorded/{name}/stats/{table}.csv"
     raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES}")

@@ -83,8 +83,8 @@ def method_macros(runs: pd.DataFrame) -> dict[str, object]:
 
     return {_name("setting", column): setting(column)
             for column in ("window", "cooldown", "batch_size", "grow_factor", "shrink_factor", "min_batch",
-                           "max_batch", "momentum", "weight_decay", "lr_schedule", "lr_scaling", "deba_rule",
-                           "threshold_quantile", "significance")}
+                           "max_batch", "momentum", "weight_decay", "lr_schedule", "warmup_epochs", "lr_scaling",
+                           "deba_rule", "threshold_quantile", "significance")}
 
 
 def paper_claim_macros() -> dict[str, object]:

@@ -75,3 +75,15 @@ def test_degenerate_grid_renders(tmp_path):
     written = render_all(aggregate_out, stats_out, tmp_path / "generated", n_resamples=200)
     assert len(written) == len(layout.FIGURE_INPUTS) + len(layout.TABLE_INPUTS) + 1
     assert r"\DebaWindowAccDelta}{n/a}" in (tmp_path / "generated" / "macros.tex").read_text()
+
+
+def test_the_headline_names_the_kept_batch_pairs_only_when_there_are_some(analysed):
+    *_, result = analysed
+    pairs = result["pairs"].copy()
+    deba = (pairs["scheduler"] == "deba") & (pairs["variant"] == "main")
+    pairs.loc[deba, "batch_changes"] = 2
+    assert "never changed the batch" not in tables.headline_markdown(result["comparisons"], pairs)
+    kept = deba & (pairs["arch"] == "resnet18")
+    pairs.loc[kept, ["batch_changes", "speedup"]] = [0, -0.05]
+    headline = tables.headline_markdown(result["comparisons"], pairs)
+    assert f"after the baselines): \u22125.0 [\u22125.0, \u22125.0] % ({int(kept.sum())} pairs)" in headline

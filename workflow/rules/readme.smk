@@ -13,6 +13,7 @@ rule readme_assets:
     input:
         unpack(lambda wildcards: layout.figure_sources("accuracy_time")),
         comparisons=layout.source_path("comparisons"),
+        pairs=layout.source_path("pairs"),
     output:
         figure=README_ASSETS[0],
         table=README_ASSETS[1],

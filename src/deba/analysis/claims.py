@@ -16,9 +16,9 @@ A verdict is earned only by an experiment that could have shown otherwise, so be
   allows any fixed-epoch schedule to save (`hardware.speedup_ceiling`, stated in the row);
 - "not testable at this scale": an accuracy gain larger than the baseline leaves room for (its accuracy
   is within the claimed gain of 100 %), or a correlation over fewer than `predictive.MIN_CELLS` cells;
-- "within the timing noise floor": a speed estimate no larger than the A/A timing difference of identical
-  runs (the `timing_control` runs; `noise_floor`). Without A/A runs a speed claim is inconclusive. In an
-  ablation (8, 9) a speed difference inside the floor is no evidence either way, so only its accuracy
+- "within the timing noise floor": a speed estimate no larger than identical work differs in time: the A/A
+  `timing_control` runs and the DEBA runs that kept the batch against their fixed twins (`noise_floor`).
+  Without A/A runs a speed claim is inconclusive. In an ablation (8, 9) a speed difference inside the floor is no evidence either way, so only its accuracy
   difference can decide;
 - "not testable at this scale" also: an estimate over fewer than `MIN_PAIRS` seed pairs. A bootstrap
   interval over 2-4 pairs excludes 0 whenever they share a sign, which 4 pairs do by chance alone with
@@ -41,6 +41,7 @@ Every row names its basis: pairs (and how many changed the batch), cells, device
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -72,21 +73,62 @@ TIMING_CONTROL = ("fixed", "repeat")  # deba.grid.TIMING_CONTROL: the A/A runs
 COLUMNS = ["id", "claim", "paper", "ours", "n", "verdict", "reason", "basis"]
 
 
-def noise_floor(pairs: pd.DataFrame, **kwargs) -> tuple[float, int, float, float]:
-    """(floor, n, mean, half-width) of the A/A timing control: identical fixed-batch runs timed twice.
+@dataclass(frozen=True)
+class Control:
+    """The speedups of one kind of identical-work pair: n, mean and its 95 % interval (NaN when n < 2)."""
+    n: int
+    mean: float
+    low: float
+    high: float
 
-    The floor is the largest |difference| the A/A speedup's 95 % interval reaches (its one value with a
-    single pair); NaN without A/A pairs. A measured speedup no larger than this is the machine, not a method.
-    """
-    control = pairs[(pairs["scheduler"] == TIMING_CONTROL[0]) & (pairs["variant"] == TIMING_CONTROL[1])]
-    values = control["speedup"].to_numpy(float)
+    def reach(self) -> float:
+        """The largest |difference| the interval reaches (the one value's magnitude with a single pair)."""
+        if not self.n:
+            return math.nan
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return abs(self.mean)
+        return max(abs(self.low), abs(self.high))
+
+
+@dataclass(frozen=True)
+class NoiseFloor:
+    """How far the machine alone moves a timing: `floor` is the larger reach of the two controls, NaN
+    without A/A runs; `aa` the timing_control runs, `kept` the DEBA runs that never changed the batch."""
+    floor: float
+    aa: Control
+    kept: Control
+
+
+def _control(values: np.ndarray, **kwargs) -> Control:
     values = values[np.isfinite(values)]
     if not len(values):
-        return math.nan, 0, math.nan, math.nan
+        return Control(0, math.nan, math.nan, math.nan)
+    if len(values) < 2:
+        return Control(1, float(values[0]), math.nan, math.nan)
     mean, low, high = mean_ci(values, **kwargs)
-    if len(values) < 2 or not (math.isfinite(low) and math.isfinite(high)):
-        return float(np.max(np.abs(values))), len(values), float(mean), math.nan
-    return float(max(abs(low), abs(high))), len(values), float(mean), float((high - low) / 2)
+    return Control(len(values), float(mean), float(low), float(high))
+
+
+def kept_batch_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """DEBA pairs whose DEBA run never changed the batch: it computed what its fixed twin computed."""
+    return pairs[(pairs["scheduler"] == "deba") & (pairs["batch_changes"] == 0)]
+
+
+def noise_floor(pairs: pd.DataFrame, **kwargs) -> NoiseFloor:
+    """The timing noise floor from the two kinds of identical work a grid holds.
+
+    A/A: the timing_control runs, fixed-batch runs trained twice. Kept batch: DEBA runs that never changed
+    the batch against their fixed twins. A DEBA run needs its baseline's thresholds, so it trains after the
+    baselines, next to other neighbours; a kept-batch pair therefore also shows any drift between the two
+    phases of a grid, which every DEBA comparison carries and the A/A runs need not. The floor is the larger
+    of the two reaches; it needs the A/A runs (the designed control: kept-batch pairs exist only where DEBA
+    happened not to act), and kept-batch pairs can only raise it.
+    """
+    control = pairs[(pairs["scheduler"] == TIMING_CONTROL[0]) & (pairs["variant"] == TIMING_CONTROL[1])]
+    aa = _control(control["speedup"].to_numpy(float), **kwargs)
+    kept = _control(kept_batch_pairs(pairs)["speedup"].to_numpy(float), **kwargs)
+    floor = math.nan if not aa.n else max(aa.reach(), kept.reach()) if kept.n else aa.reach()
+    return NoiseFloor(floor, aa, kept)
 
 
 def _main_pairs(pairs: pd.DataFrame, archs) -> pd.DataFrame:
@@ -134,17 +176,19 @@ def _percent(value: float) -> str:
 
 
 class Basis:
-    """What every verdict rests on: the device, the A/A noise floor, and per claim its pairs and cells."""
+    """What every verdict rests on: the device, the timing noise floor, and per claim its pairs and cells."""
 
     def __init__(self, pairs: pd.DataFrame, device: str, ceilings: pd.DataFrame, **kwargs):
-        self.floor, self.floor_n, self.floor_mean, _ = noise_floor(pairs, **kwargs)
+        self.noise = noise_floor(pairs, **kwargs)
+        self.floor = self.noise.floor
         self.device = escape(device) if device else "unknown device"
         self.ceilings = ceilings
 
     def floor_text(self) -> str:
         if not math.isfinite(self.floor):
             return "no A/A timing control"
-        return f"A/A noise floor {_percent(self.floor)} (n={self.floor_n})"
+        kept = f", {self.noise.kept.n} kept-batch" if self.noise.kept.n else ""
+        return f"noise floor {_percent(self.floor)} (identical work: {self.noise.aa.n} A/A{kept})"
 
     def describe(self, used: pd.DataFrame) -> str:
         changed = int((used["batch_changes"] > 0).sum()) if len(used) else 0
@@ -300,7 +344,7 @@ def _ablation_claim(contrasts: pd.DataFrame, ablation: str, claim: str, basis: B
     if math.isfinite(basis.floor) and abs(r["speedup_delta"]) > basis.floor:
         intervals.append((r["speedup_low"], r["speedup_high"]))
     else:
-        reason += "; the speed difference is " + ("inside the A/A noise floor" if math.isfinite(basis.floor)
+        reason += "; the speed difference is " + ("inside the timing noise floor" if math.isfinite(basis.floor)
                                                   else "not judged without an A/A timing control")
     return {**row, "verdict": better_verdict(intervals), "reason": reason}
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from deba.analysis.claims import kept_batch_pairs, noise_floor
 from deba.analysis.layout import TABLE_INPUTS, method_label
 from paperkit.latex import escape, format_number, write_table
 
@@ -203,8 +204,9 @@ def render(name: str, tables: dict[str, str | Path], output: str | Path, *, labe
     return write_table(frame, output, **{**options, "label": label, "caption": caption_prefix + options["caption"]})
 
 
-def headline_markdown(comparisons: pd.DataFrame) -> str:
-    """The README's headline table: DEBA against the fixed batch per cell, as GitHub Markdown."""
+def headline_markdown(comparisons: pd.DataFrame, pairs: pd.DataFrame | None = None) -> str:
+    """The README's headline table: DEBA against the fixed batch per cell, as GitHub Markdown, with the
+    timing controls under it (the kept-batch line needs `pairs`)."""
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     frame = pd.DataFrame({
         "dataset": deba["dataset"], "architecture": deba["arch"],
@@ -224,4 +226,9 @@ def headline_markdown(comparisons: pd.DataFrame) -> str:
                       f"({int(row['n_pairs'])} pairs)" for _, row in control.iterrows())
     note = (f"\nA/A timing control (identical fixed-batch runs timed twice, the noise floor): {floor}\n"
             if floor else "\nNo A/A timing control in this grid.\n")
+    if pairs is not None and len(kept_batch_pairs(pairs)):
+        # also identical work, but timed in the DEBA runs' phase of the grid (claims.noise_floor)
+        kept = noise_floor(pairs).kept
+        note += (f"\nDEBA runs that never changed the batch against their fixed twins (identical work, trained "
+                 f"after the baselines): {interval(kept.mean, kept.low, kept.high)} % ({kept.n} pairs)\n")
     return plain.to_markdown(index=False, disable_numparse=True) + "\n" + note.replace("$-$", "\u2212")

@@ -18,8 +18,8 @@ A verdict is earned only by an experiment that could have shown otherwise, so be
   is within the claimed gain of 100 %), or a correlation over fewer than `predictive.MIN_CELLS` cells;
 - "within the timing noise floor": a speed estimate no larger than identical work differs in time: the A/A
   `timing_control` runs and the DEBA runs that kept the batch against their fixed twins (`noise_floor`).
-  Without A/A runs a speed claim is inconclusive. In an ablation (8, 9) a speed difference inside the floor is no evidence either way, so only its accuracy
-  difference can decide;
+  Without A/A runs a speed claim is inconclusive. In an ablation (8, 9) a speed difference inside the floor
+  is no evidence either way, so only its accuracy difference can decide;
 - "not testable at this scale" also: an estimate over fewer than `MIN_PAIRS` seed pairs. A bootstrap
   interval over 2-4 pairs excludes 0 whenever they share a sign, which 4 pairs do by chance alone with
   probability 1/8 (1/16 on the claimed side); from 5 it is 1/32 on the claimed side, below 0.05.
@@ -127,8 +127,9 @@ def noise_floor(pairs: pd.DataFrame, **kwargs) -> NoiseFloor:
     control = pairs[(pairs["scheduler"] == TIMING_CONTROL[0]) & (pairs["variant"] == TIMING_CONTROL[1])]
     aa = _control(control["speedup"].to_numpy(float), **kwargs)
     kept = _control(kept_batch_pairs(pairs)["speedup"].to_numpy(float), **kwargs)
-    floor = math.nan if not aa.n else max(aa.reach(), kept.reach()) if kept.n else aa.reach()
-    return NoiseFloor(floor, aa, kept)
+    if not aa.n:
+        return NoiseFloor(math.nan, aa, kept)
+    return NoiseFloor(max(aa.reach(), kept.reach()) if kept.n else aa.reach(), aa, kept)
 
 
 def _main_pairs(pairs: pd.DataFrame, archs) -> pd.DataFrame:

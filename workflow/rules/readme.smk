@@ -18,6 +18,7 @@ rule readme_assets:
         figure=README_ASSETS[0],
         table=README_ASSETS[1],
     params:
+        n_resamples=ANALYSIS_RESAMPLES,
         code=script_code("readme_assets.py"),
     log:
         "results/logs/analysis/readme_assets.log",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from deba.analysis.claims import kept_batch_pairs, noise_floor
+from deba.analysis.claims import TIMING_CONTROL, noise_floor
 from deba.analysis.layout import TABLE_INPUTS, method_label
 from paperkit.latex import escape, format_number, write_table
 
@@ -47,6 +47,10 @@ def _to_target(row: pd.Series) -> str:
 def _acted(row: pd.Series) -> str:
     """"3/3 (2 grew)": runs that changed the batch / runs, and how many of them grew it."""
     return f"{int(row['n_changed'])}/{int(row['n_runs'])} ({int(row['n_grew'])} grew)"
+
+
+def _is_timing_control(comparisons: pd.DataFrame) -> pd.Series:
+    return (comparisons["scheduler"] == TIMING_CONTROL[0]) & (comparisons["variant"] == TIMING_CONTROL[1])
 
 
 def _percent(value: float) -> str:
@@ -126,7 +130,7 @@ def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
 def comparator_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     """DEBA and the comparators, and the A/A timing control (a fixed run timed again: the noise floor)."""
     main = comparisons[(comparisons["variant"] == "main") |
-                       ((comparisons["scheduler"] == "fixed") & (comparisons["variant"] == "repeat"))]
+                       _is_timing_control(comparisons)]
     return pd.DataFrame({
         "Dataset": main["dataset"].map(escape), "Architecture": main["arch"].map(escape),
         "Method": [method_label(s, v) for s, v in zip(main["scheduler"], main["variant"])],
@@ -204,9 +208,9 @@ def render(name: str, tables: dict[str, str | Path], output: str | Path, *, labe
     return write_table(frame, output, **{**options, "label": label, "caption": caption_prefix + options["caption"]})
 
 
-def headline_markdown(comparisons: pd.DataFrame, pairs: pd.DataFrame | None = None) -> str:
+def headline_markdown(comparisons: pd.DataFrame, pairs: pd.DataFrame | None = None, **kwargs) -> str:
     """The README's headline table: DEBA against the fixed batch per cell, as GitHub Markdown, with the
-    timing controls under it (the kept-batch line needs `pairs`)."""
+    timing controls under it (the kept-batch line needs `pairs`; `kwargs` go to its bootstrap)."""
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     frame = pd.DataFrame({
         "dataset": deba["dataset"], "architecture": deba["arch"],
@@ -221,14 +225,14 @@ def headline_markdown(comparisons: pd.DataFrame, pairs: pd.DataFrame | None = No
         "seed pairs": deba["n_pairs"].astype(int),
     })
     plain = frame.map(lambda cell: cell.replace("$-$", "\u2212").replace("$<$", "<") if isinstance(cell, str) else cell)
-    control = comparisons[(comparisons["scheduler"] == "fixed") & (comparisons["variant"] == "repeat")]
+    control = comparisons[_is_timing_control(comparisons)]
     floor = "; ".join(f"{row['arch']}: {interval(row['speedup'], row['speedup_low'], row['speedup_high'])} % "
                       f"({int(row['n_pairs'])} pairs)" for _, row in control.iterrows())
     note = (f"\nA/A timing control (identical fixed-batch runs timed twice, the noise floor): {floor}\n"
             if floor else "\nNo A/A timing control in this grid.\n")
-    if pairs is not None and len(kept_batch_pairs(pairs)):
-        # also identical work, but timed in the DEBA runs' phase of the grid (claims.noise_floor)
-        kept = noise_floor(pairs).kept
+    # also identical work, but timed in the DEBA runs' phase of the grid (claims.noise_floor)
+    kept = noise_floor(pairs, **kwargs).kept if pairs is not None else None
+    if kept is not None and kept.n:
         note += (f"\nDEBA runs that never changed the batch against their fixed twins (identical work, trained "
                  f"after the baselines): {interval(kept.mean, kept.low, kept.high)} % ({kept.n} pairs)\n")
     return plain.to_markdown(index=False, disable_numparse=True) + "\n" + note.replace("$-$", "\u2212")

@@ -35,7 +35,7 @@ from pathlib import Path
 from deba import contract
 from deba.analysis import layout
 from deba.config import ConfigError
-from deba.grid import Run, run_dir, training_settings, validate_grid
+from deba.grid import TIMING_CONTROL, Run, run_dir, training_settings, validate_grid
 from deba.recorded import MANIFEST as RECORDED_MANIFEST
 from paperkit.closure import closure_digest
 from paperkit.files import write_text_atomically

@@ -9,6 +9,11 @@ rule train:
         config=f"{RUN_PATTERN}/{contract.CONFIG_FILE}",
     input:
         thresholds=lambda w: producer_input(thresholds_file(w.dataset, w.arch) if w.scheduler == "deba" else []),
+        # Order only, never read: the A/A repeat of a baseline trains after its cell's characterization, in
+        # the phase where the DEBA runs train, so the control spans the same scheduling gap as every
+        # DEBA-vs-fixed comparison (a machine that drifts between the phases shows in the A/A difference)
+        after_characterization=lambda w: producer_input(
+            thresholds_file(w.dataset, w.arch) if (w.scheduler, w.variant) == TIMING_CONTROL else []),
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),

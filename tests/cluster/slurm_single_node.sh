@@ -49,7 +49,9 @@ munge -n | unmunge >/dev/null
 # slurm: one node with this host's CPUs, no cgroups, no accounting database
 cpus="$(nproc)"
 memory_mb="$(awk '/MemTotal/ {print int($2 / 1024 * 0.8)}' /proc/meminfo)"
-mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
+# The controller's and node's state live in this run's own folder: state saved by an earlier run that was
+# killed (its jobs still queued, the node still "alloc") must not leak into this one.
+mkdir -p /etc/slurm "$work/slurmctld-state" "$work/slurmd-spool" /var/log/slurm
 cat > "$conf" <<EOF
 ClusterName=deba-test
 SlurmctldHost=$host
@@ -61,8 +63,8 @@ SelectTypeParameters=CR_Core_Memory
 ReturnToService=2
 SlurmctldPidFile=/run/slurmctld.pid
 SlurmdPidFile=/run/slurmd.pid
-StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
+StateSaveLocation=$work/slurmctld-state
+SlurmdSpoolDir=$work/slurmd-spool
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd.log
 JobAcctGatherType=jobacct_gather/none

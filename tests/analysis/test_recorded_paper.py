@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deba.analysis import layout, macros
+from deba.analysis import layout, macros, pipeline
 from deba.analysis.paper import recorded_sections_tex
 from deba.analysis.render import recorded_prefixes, render_all
 from deba.recorded import MANIFEST
@@ -52,14 +52,19 @@ def test_the_sections_file_inputs_each_set_in_order():
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda path: path.stem)
-def test_every_macro_a_recorded_section_quotes_is_defined_by_its_set(section):
-    """From the set's recorded tables, as the workflow's copy makes its macros (a misspelt name would
+def test_every_macro_a_recorded_section_quotes_is_defined_by_its_set(section, tmp_path):
+    """As the workflow's copy makes its macros: statistics recomputed by the current analysis code from the
+    set's recorded aggregate tables (rule recorded_statistics), then its macros (a misspelt name would
     otherwise surface only in a LaTeX build)."""
     name = section.stem
     recorded = REPO / layout.RECORDED_DIR / name
     assert (recorded / MANIFEST).is_file(), f"{section} has no recorded set {recorded}"
     prefix = macros.recorded_prefix(name)
-    paths = {table: recorded / layout.source_path(table) for table in layout.MACRO_INPUTS}  # as recorded
+    stats = {table: str(tmp_path / f"{table}.csv") for table in layout.STATS_FILES}
+    pipeline.statistics(*(recorded / layout.source_path(t) for t in ("runs", "epochs", "throughput")), stats,
+                        n_resamples=200)
+    paths = {table: recorded / layout.source_path(table) if table in layout.AGGREGATE_FILES else stats[table]
+             for table in layout.MACRO_INPUTS}
     defined = {prefix + key.removeprefix(macros.PREFIX) for key in macros.build_macros(paths, n_resamples=200)}
     text = section.read_text()
     used = set(re.findall(rf"\\({prefix}[A-Za-z]+)", text))

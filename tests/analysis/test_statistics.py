@@ -98,6 +98,32 @@ def test_predicted_speedup_from_profile():
     assert 1 - hardware.predicted_time(grown, tau) / hardware.predicted_time(fixed, tau) == pytest.approx(0.125)
 
 
+def test_predicted_speedup_splits_into_images_skipped_and_cost_per_image():
+    # 512 training images: the fixed run at 64 trains all of them (8 steps); the grown run at 96 trains
+    # floor(512 / 96) * 96 = 480 in its second epoch, so part of its predicted saving is skipped images
+    throughput = pd.DataFrame({"dataset": "digits", "arch": "resnet18", "batch_size": [64, 128],
+                               "step_time_s": [0.64, 1.0]})
+    key = {"dataset": "digits", "arch": "resnet18"}
+    epochs = pd.DataFrame([
+        {**key, "scheduler": "fixed", "variant": "main", "seed": 0, "epoch": 1, "batch_size": 64, "steps": 8},
+        {**key, "scheduler": "fixed", "variant": "main", "seed": 0, "epoch": 2, "batch_size": 64, "steps": 8},
+        {**key, "scheduler": "deba", "variant": "main", "seed": 0, "epoch": 1, "batch_size": 64, "steps": 8},
+        {**key, "scheduler": "deba", "variant": "main", "seed": 0, "epoch": 2, "batch_size": 96, "steps": 5}])
+    runs = pd.DataFrame([
+        {**key, "scheduler": "fixed", "variant": "main", "seed": 0, "status": "completed", "train_time_s": 10.0,
+         "batch_size_trajectory": "64 64"},
+        {**key, "scheduler": "deba", "variant": "main", "seed": 0, "status": "completed", "train_time_s": 9.0,
+         "batch_size_trajectory": "64 96"}])
+    row = hardware.hardware_speedups(runs, epochs, throughput).iloc[0]
+    assert row["images_skipped"] == pytest.approx(1 - (512 + 480) / 1024)
+    # tau(96) = 0.82 s: the fixed run costs 16 * 0.64 = 10.24 s, the grown one 5.12 + 5 * 0.82 = 9.22 s
+    assert row["predicted_speedup"] == pytest.approx(1 - 9.22 / 10.24)
+    per_image = (9.22 / 992) / (10.24 / 1024)
+    assert row["utilization_speedup"] == pytest.approx(1 - per_image)
+    assert 1 - row["predicted_speedup"] == pytest.approx((1 - row["images_skipped"]) * (1 - row["utilization_speedup"]))
+    assert row["measured_speedup"] == pytest.approx(0.1)
+
+
 def test_hardware_table(analysed):
     *_, tables = analysed
     table = tables["hardware"]

@@ -100,8 +100,9 @@ def compare(pairs: pd.DataFrame, *, n_resamples: int = 9999, seed: int = 0) -> p
             "n_changed": int((group["batch_changes"] > 0).sum()), "n_grew": int(group["grew"].sum()),
             "n_shrank": int(group["shrank"].sum()),
             # the part of the speedup the device's throughput profile predicts from the batch trajectories
-            "predicted_speedup": (float(done["predicted_speedup"].mean()) if "predicted_speedup" in done
-                                  and done["predicted_speedup"].notna().any() else np.nan),
+            "predicted_speedup": _mean_if_any(done, "predicted_speedup"),
+            # of which less work: the images its larger batches' dropped partial batches did not train
+            "images_skipped": _mean_if_any(done, "images_skipped"),
             "note": accuracy["note"],
         })
     table = pd.DataFrame(rows)
@@ -112,6 +113,11 @@ def compare(pairs: pd.DataFrame, *, n_resamples: int = 9999, seed: int = 0) -> p
         for index in table.groupby(METHOD).groups.values():
             table.loc[index, f"{column}_holm"] = holm(table.loc[index, column].tolist())
     return table
+
+
+def _mean_if_any(frame: pd.DataFrame, column: str) -> float:
+    """The column's mean over the rows that have it; NaN where the column is absent or empty."""
+    return float(frame[column].mean()) if column in frame and frame[column].notna().any() else np.nan
 
 
 def contrast(pairs: pd.DataFrame, better: pd.Series, worse: pd.Series, *, n_resamples: int = 9999,

@@ -15,6 +15,15 @@ never below the smallest measured step time. Measured minus predicted speedup is
 explain: monitor overhead, data movement, and measurement noise. For time to target accuracy, the part of
 the measured saving that the profile does not predict is the optimization effect (fewer epochs).
 
+A third part is less work, not cheaper work. The trainer drops an epoch's last, partial batch, so at batch b an
+epoch trains floor(n / b) * b of its n images: on a small training subset a grown run trains fewer images than
+its fixed twin (512 images: 480 at b = 96, 432 at b = 144). The prediction therefore splits exactly:
+
+    1 - predicted speedup = (1 - images skipped) * (1 - utilization speedup)
+
+with `images_skipped` = 1 - images(method run) / images(fixed run) and `utilization_speedup` the profile's
+saving per image trained (the only part a batch size can buy on the device; `speedup_ceiling` bounds it).
+
 The same profile bounds what any batch-size schedule can save in a fixed number of epochs on this device
 (`speedup_ceiling`): the claims table calls a speed claim above that bound not testable here.
 """
@@ -60,9 +69,15 @@ def predicted_time(epochs_of_run: pd.DataFrame, tau) -> float:
     return float(np.sum(steps * tau(batches)))
 
 
+def images_trained(epochs_of_run: pd.DataFrame) -> float:
+    """sum_e steps_e * b_e: the training images the run's epochs went through (partial batches are dropped)."""
+    return float((epochs_of_run["steps"].to_numpy(float) * epochs_of_run["batch_size"].to_numpy(float)).sum())
+
+
 def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.DataFrame) -> pd.DataFrame:
-    """Per completed non-baseline run with a completed same-seed baseline: predicted vs measured speedup."""
-    predicted = {}
+    """Per completed non-baseline run with a completed same-seed baseline: predicted vs measured speedup, and
+    the prediction's two parts (images skipped, cost per image; module docstring)."""
+    predicted, images = {}, {}
     for (dataset, arch), group in epochs.groupby(CELL, sort=True):
         profile = throughput[(throughput["dataset"] == dataset) & (throughput["arch"] == arch)]
         if profile.empty:
@@ -70,6 +85,7 @@ def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.D
         tau = step_time_model(profile)
         for key, run_epochs in group.groupby(RUN, sort=True):
             predicted[key] = predicted_time(run_epochs, tau)
+            images[key] = images_trained(run_epochs)
     completed = runs[runs["status"] == "completed"].set_index(RUN)
     rows = []
     for key, run in completed.iterrows():
@@ -80,11 +96,15 @@ def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.D
         if baseline_key not in predicted:
             continue
         baseline = completed.loc[baseline_key]
+        per_image = (predicted[key] / images[key]) / (predicted[baseline_key] / images[baseline_key])
         rows.append({"dataset": dataset, "arch": arch, "scheduler": scheduler, "variant": variant, "seed": seed,
                      "predicted_speedup": 1.0 - predicted[key] / predicted[baseline_key],
+                     "images_skipped": 1.0 - images[key] / images[baseline_key],
+                     "utilization_speedup": 1.0 - per_image,
                      "measured_speedup": 1.0 - run["train_time_s"] / baseline["train_time_s"],
                      "mean_batch_size": float(np.mean([int(b) for b in str(run["batch_size_trajectory"]).split()]))})
-    table = pd.DataFrame(rows, columns=RUN + ["predicted_speedup", "measured_speedup", "mean_batch_size"])
+    table = pd.DataFrame(rows, columns=RUN + ["predicted_speedup", "images_skipped", "utilization_speedup",
+                                              "measured_speedup", "mean_batch_size"])
     table["unexplained"] = table["measured_speedup"] - table["predicted_speedup"]
     return table
 
@@ -93,9 +113,9 @@ def speedup_ceiling(tau, start_batch: float, max_batch: float, profiled: np.ndar
     """(the largest speedup the profile allows a fixed-epoch run starting at `start_batch`, the batch size
     giving it): 1 - (tau(b)/b) / (tau(b0)/b0) at the cheapest per-image batch b in [b0, max_batch].
 
-    A run of fixed length processes the same images whatever its batch sizes, so its training time can fall
-    only by as much as the cost of an image does; not even a run at that best size from its first step
-    saves more. tau(b)/b is monotone between profiled sizes (tau is linear there), so the profiled sizes
+    A run of fixed length processes the same images whatever its batch sizes (up to the partial batches it
+    drops, `images_skipped`, which is less work rather than cheaper work), so its training time can fall only
+    by as much as the cost of an image does; not even a run at that best size from its first step saves more. tau(b)/b is monotone between profiled sizes (tau is linear there), so the profiled sizes
     and the interval's ends are the only candidates.
     """
     candidates = np.unique(np.concatenate([[start_batch, max_batch],

@@ -57,6 +57,10 @@ def _percent(value: float) -> str:
     return "n/a" if pd.isna(value) else format_number(value * 100, 1, sign=True)
 
 
+def _unsigned_percent(value: float) -> str:
+    return "n/a" if pd.isna(value) else format_number(value * 100, 1)
+
+
 def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     return pd.DataFrame({
@@ -68,6 +72,7 @@ def main_table(comparisons: pd.DataFrame) -> pd.DataFrame:
         "$d_z$": deba["cohens_dz"].astype(float),
         "Speedup (%)": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
         "Predicted (%)": deba["predicted_speedup"].map(_percent),
+        "Skipped (%)": deba["images_skipped"].map(_unsigned_percent),
         "To target (%)": [_to_target(r) for _, r in deba.iterrows()],
         "Acted": [_acted(r) for _, r in deba.iterrows()],
         "Pairs": [_runs_note(r) for _, r in deba.iterrows()],
@@ -158,11 +163,12 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
         "caption": "DEBA against the fixed-batch baseline, paired by seed: final test accuracy, its change, "
                    "$p$-values of the paired $t$-test ($p_t$) and the Wilcoxon signed-rank test ($p_W$), "
                    "Holm-adjusted across cells, Cohen's $d_z$, the measured speedup in training time beside the "
-                   "part the device's throughput profile predicts from the batch-size trajectories (Predicted), "
-                   "the speedup in time to the target accuracy, and how many DEBA runs changed the batch size.",
+                   "part the device's throughput profile predicts from the batch-size trajectories (Predicted) and "
+                   "the share of the baseline's training images the DEBA runs did not train because an epoch "
+                   "drops its last, partial batch (Skipped: less work, part of Predicted), the speedup in time to the target accuracy, and how many DEBA runs changed the batch size.",
         "label": "tab:main", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Change (pts)", "$p_t$", "$p_W$", "Speedup (%)",
-                          "Predicted (%)", "To target (%)", "Acted"), "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
+                          "Predicted (%)", "Skipped (%)", "To target (%)", "Acted"), "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
     "characterization": (characterization_table, TABLE_INPUTS["characterization"], {
         "caption": "Baseline characterization (fixed batch, mean over seeds), DEBA's thresholds derived from it "
                    "(medians of gradient variance, gradient-norm variation and loss variation), and DEBA's "
@@ -219,6 +225,7 @@ def headline_markdown(comparisons: pd.DataFrame, pairs: pd.DataFrame | None = No
         "change, pts [95% CI]": [interval(*r) for r in deba[["acc_diff", "acc_diff_low", "acc_diff_high"]].to_numpy()],
         "speedup, % [95% CI]": [interval(*r) for r in deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()],
         "hardware-predicted speedup, %": deba["predicted_speedup"].map(_percent),
+        "images skipped, %": deba["images_skipped"].map(_unsigned_percent),
         "time-to-target saving, %": [_to_target(r) for _, r in deba.iterrows()],
         "runs that changed the batch": [_acted(r) for _, r in deba.iterrows()],
         "Holm p (t-test)": deba["t_p_holm"].map(p_value),

@@ -86,6 +86,15 @@ def write_macros(mapping: Mapping[str, object], path: str | Path, *, header: str
     return write_text_atomically(path, "\n".join(lines) + "\n")
 
 
+def _header(text: str) -> str:
+    """An escaped column header; a trailing unit in parentheses ("Speedup (%)") goes on a second line, so a
+    column of short numbers is not as wide as its header."""
+    name, bracket, unit = text.rpartition(" (")
+    if not bracket or not unit.endswith(")"):
+        return escape(text)
+    return f"\\shortstack{{{escape(name)}\\\\({escape(unit)}}}"
+
+
 def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str, column_format: str | None = None,
                 siunitx: bool = True, digits: int | Mapping[str, int] = 3, wide: bool = False,
                 note: str = "", latex_columns: tuple[str, ...] = (), font: str = "",
@@ -120,10 +129,14 @@ def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str,
             styler = styler.format(na_rep=MISSING, subset=[column])
         else:
             styler = styler.format(escape="latex", subset=[column], na_rep=MISSING)
-    styler = styler.format_index(lambda header: header if header in latex_headers else escape(header), axis=1)
+    styler = styler.format_index(lambda header: header if header in latex_headers else _header(header), axis=1)
     body = styler.to_latex(column_format=column_format, hrules=True, siunitx=siunitx,
                            position="tbp", position_float="centering", caption=caption, label=label,
                            environment="table*" if wide else "table")
+    # Shrunk to the column (or page, for table*) only when wider than it: a table whose last columns run off
+    # the page hides results, and which tables are too wide depends on their numbers.
+    body = body.replace("\\begin{tabular}", "\\begin{adjustbox}{max width=\\linewidth}\n\\begin{tabular}", 1)
+    body = body.replace("\\end{tabular}", "\\end{tabular}\n\\end{adjustbox}", 1)
     if font:
         body = body.replace("\\centering\n", f"\\centering\n{font}\\setlength{{\\tabcolsep}}{{3pt}}\n", 1)
     if note:

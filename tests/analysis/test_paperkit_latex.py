@@ -55,3 +55,14 @@ def test_write_table_escapes_headers_and_cells(tmp_path):
     wide = write_table(frame, tmp_path / "w.tex", caption="c", label="l", siunitx=False, wide=True,
                        note="A note.").read_text()
     assert r"\begin{table*}" in wide and "A note." in wide and r"\begin{tabular}{lrrl}" in wide
+
+
+def test_write_table_stacks_units_and_shrinks_only_what_is_too_wide(tmp_path):
+    frame = pd.DataFrame({"Speedup (%)": [1.5], "rate (per KLOC, 95%)": [2.0], "n (x": [3]})
+    text = write_table(frame, tmp_path / "t.tex", caption="c", label="l").read_text()
+    assert r"{\shortstack{Speedup\\(\%)}}" in text
+    assert r"\shortstack{rate\\(per KLOC, 95\%)}" in text
+    assert r"{n (x}" in text  # no closing parenthesis: not a unit
+    assert text.index(r"\begin{adjustbox}{max width=\linewidth}") < text.index(r"\begin{tabular}")
+    assert text.index(r"\end{tabular}") < text.index(r"\end{adjustbox}") < text.index(r"\end{table}")
+

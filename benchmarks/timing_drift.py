@@ -71,7 +71,8 @@ def identical_work(epochs: pd.DataFrame) -> pd.DataFrame:
 
 def drift(work: pd.DataFrame, bin_s: float = 30.0) -> dict:
     runs = work.groupby("run")["relative"].mean()
-    binned = work.assign(bin=(work["t_s"] // bin_s).astype(int)).groupby(["bin", "run"], as_index=False)["relative"].mean()
+    bins = (work["t_s"] // bin_s).astype(int)
+    binned = work.assign(bin=bins).groupby(["bin", "run"], as_index=False)["relative"].mean()
     together = binned.merge(binned, on="bin")
     together = together[together["run_x"] < together["run_y"]]
     difference = together["relative_x"] - together["relative_y"]
@@ -110,7 +111,8 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=REPO, help="a checkout holding a finished run (default: this one)")
+    parser.add_argument("--root", type=Path, default=REPO,
+                        help="a checkout holding a finished run (default: this one)")
     parser.add_argument("--bin-s", type=float, default=30.0, help="width of a time bin in seconds (default 30)")
     parser.add_argument("--no-save", action="store_true", help="print only")
     args = parser.parse_args(argv)

@@ -120,7 +120,8 @@ def test_predicted_speedup_splits_into_images_skipped_and_cost_per_image():
     assert row["predicted_speedup"] == pytest.approx(1 - 9.22 / 10.24)
     per_image = (9.22 / 992) / (10.24 / 1024)
     assert row["utilization_speedup"] == pytest.approx(1 - per_image)
-    assert 1 - row["predicted_speedup"] == pytest.approx((1 - row["images_skipped"]) * (1 - row["utilization_speedup"]))
+    parts = (1 - row["images_skipped"]) * (1 - row["utilization_speedup"])
+    assert 1 - row["predicted_speedup"] == pytest.approx(parts)
     assert row["measured_speedup"] == pytest.approx(0.1)
 
 

@@ -115,8 +115,9 @@ def speedup_ceiling(tau, start_batch: float, max_batch: float, profiled: np.ndar
 
     A run of fixed length processes the same images whatever its batch sizes (up to the partial batches it
     drops, `images_skipped`, which is less work rather than cheaper work), so its training time can fall only
-    by as much as the cost of an image does; not even a run at that best size from its first step saves more. tau(b)/b is monotone between profiled sizes (tau is linear there), so the profiled sizes
-    and the interval's ends are the only candidates.
+    by as much as the cost of an image does; not even a run at that best size from its first step saves more.
+    tau(b)/b is monotone between profiled sizes (tau is linear there), so the profiled sizes and the
+    interval's ends are the only candidates.
     """
     candidates = np.unique(np.concatenate([[start_batch, max_batch],
                                            profiled[(profiled > start_batch) & (profiled < max_batch)]]))

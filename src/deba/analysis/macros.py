@@ -176,7 +176,8 @@ def characterization_macros(characterization: pd.DataFrame, correlations: pd.Dat
     out[_name("loao", "cells")] = summary["n_cells"]
     out[_name("loao", "majority", "rate")] = format_number(summary["majority_rate"] * 100, 0)
     deba = hardware[(hardware["scheduler"] == "deba") & (hardware["variant"] == "main")]
-    for column in ("predicted_speedup", "images_skipped", "utilization_speedup", "measured_speedup", "unexplained"):
+    for column in ("predicted_speedup", "images_skipped", "utilization_speedup", "measured_speedup",
+                   "unexplained"):
         out[_name(column, "mean")] = format_number(deba[column].mean() * 100, 1) if len(deba) else "n/a"
     return out
 

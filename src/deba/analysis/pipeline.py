@@ -35,7 +35,8 @@ def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str
     options = {"n_resamples": n_resamples, "seed": seed}
     pairs = comparisons.paired_runs(runs, allow_mixed_devices=allow_mixed_devices)
     hardware_table = hardware.hardware_speedups(runs, epochs, throughput)
-    pairs = pairs.merge(hardware_table[hardware.RUN + ["predicted_speedup", "images_skipped"]], on=hardware.RUN, how="left")
+    pairs = pairs.merge(hardware_table[hardware.RUN + ["predicted_speedup", "images_skipped"]], on=hardware.RUN,
+                        how="left")
     comparison = comparisons.compare(pairs, **options)
     ceilings = hardware.cell_ceilings(runs, throughput)
     if len(comparison):

@@ -165,10 +165,12 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
                    "Holm-adjusted across cells, Cohen's $d_z$, the measured speedup in training time beside the "
                    "part the device's throughput profile predicts from the batch-size trajectories (Predicted) and "
                    "the share of the baseline's training images the DEBA runs did not train because an epoch "
-                   "drops its last, partial batch (Skipped: less work, part of Predicted), the speedup in time to the target accuracy, and how many DEBA runs changed the batch size.",
+                   "drops its last, partial batch (Skipped: less work, part of Predicted), the speedup in time "
+                   "to the target accuracy, and how many DEBA runs changed the batch size.",
         "label": "tab:main", "wide": True, "font": "\\footnotesize", "digits": 1, "note": TEXT_INTERVAL_NOTE,
         "latex_columns": ("Dataset", "Architecture", "Change (pts)", "$p_t$", "$p_W$", "Speedup (%)",
-                          "Predicted (%)", "Skipped (%)", "To target (%)", "Acted"), "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
+                          "Predicted (%)", "Skipped (%)", "To target (%)", "Acted"),
+        "latex_headers": ("$p_t$", "$p_W$", "$d_z$")}),
     "characterization": (characterization_table, TABLE_INPUTS["characterization"], {
         "caption": "Baseline characterization (fixed batch, mean over seeds), DEBA's thresholds derived from it "
                    "(medians of gradient variance, gradient-norm variation and loss variation), and DEBA's "

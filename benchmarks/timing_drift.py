@@ -14,7 +14,8 @@ cell's median epoch is the machine's speed at that moment. From the training log
 
 The first epoch of each run is left out (it pays for warm-up), and so are runs of schedulers whose steps
 are not the fixed run's work even at the same batch size (`gns` runs two half-batch backward passes).
-Writes `benchmarks/results/timing_drift.{json,md}` unless `--no-save`.
+Adds the grid to `benchmarks/results/timing_drift.{json,md}` (one column per grid; a grid measured again
+replaces its column) unless `--no-save`.
 """
 
 from __future__ import annotations
@@ -96,17 +97,31 @@ def trained_at(root: Path) -> str:
     return "trained at " + ", ".join(commits)
 
 
-def markdown(result: dict) -> str:
-    return (f"Measured from the training logs of a finished grid ({result['source']}): "
-            f"{result['runs']} runs, {result['epochs']} epochs of identical work (each cell's start batch size "
-            "before any change, first epochs and `gns` left out), each relative to its cell's median epoch.\n\n"
-            "| quantity | value |\n|---|---|\n"
-            f"| runs: spread (sd) of a run's mean relative epoch time | {result['run_mean_sd']:.1%} |\n"
-            f"| runs: slowest and fastest mean | {result['run_mean_max']:.3f}, {result['run_mean_min']:.3f} |\n"
-            f"| {result['bin_s']:.0f}-s bins: spread (sd) of one run's mean in a bin | {result['bin_sd']:.1%} |\n"
-            f"| two runs in the same bin: correlation ({result['simultaneous_pairs']} pairs) "
-            f"| {result['simultaneous_correlation']:.2f} |\n"
-            f"| two runs in the same bin: spread (sd) of their difference | {result['simultaneous_difference_sd']:.1%} |\n")
+QUANTITIES = (  # (key, label, format) of the report's rows
+    ("runs", "runs (identical-work epochs)", None),
+    ("run_mean_sd", "runs: spread (sd) of a run's mean relative epoch time", "{:.1%}"),
+    ("run_mean_min", "runs: fastest mean", "{:.3f}"),
+    ("run_mean_max", "runs: slowest mean", "{:.3f}"),
+    ("bin_sd", "time bins: spread (sd) of one run's mean in a bin", "{:.1%}"),
+    ("simultaneous_pairs", "two runs in the same bin: pairs", None),
+    ("simultaneous_correlation", "two runs in the same bin: correlation", "{:.2f}"),
+    ("simultaneous_difference_sd", "two runs in the same bin: spread (sd) of their difference", "{:.1%}"),
+)
+
+
+def markdown(results: list[dict]) -> str:
+    """Every measured grid as a column, newest last."""
+    header = "| quantity | " + " | ".join(r["source"] for r in results) + " |\n"
+    rule = "|---|" + "---|" * len(results) + "\n"
+    body = ""
+    for key, label, fmt in QUANTITIES:
+        cells = [(str(r[key]) + (f" ({r['epochs']} epochs)" if key == "runs" else "")) if fmt is None
+                 else fmt.format(r[key]) for r in results]
+        body += f"| {label} | " + " | ".join(cells) + " |\n"
+    return ("Measured from the training logs of finished grids: the epochs of identical work (each cell's start "
+            "batch size before any change; first epochs and `gns` left out), each relative to its cell's median "
+            f"epoch; time bins of {results[-1]['bin_s']:.0f} s. One column per grid, by when its epochs were "
+            "logged and the commit its runs were trained at.\n\n" + header + rule + body)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -121,11 +136,15 @@ def main(argv: list[str] | None = None) -> None:
     result = drift(identical_work(epochs), args.bin_s)
     result["source"] = (f"epochs logged {epochs['end'].min():%Y-%m-%d %H:%M}-{epochs['end'].max():%H:%M}, "
                         f"{trained_at(root)}")
-    text = markdown(result)
+    results = [result]
+    saved = RESULTS / "timing_drift.json"
+    if not args.no_save and saved.is_file():  # keep the other grids' measurements; replace this grid's
+        results = [r for r in json.loads(saved.read_text()) if r["source"] != result["source"]] + results
+    text = markdown(results)
     print(text)
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "timing_drift.json").write_text(json.dumps(result, indent=1) + "\n")
+        saved.write_text(json.dumps(results, indent=1) + "\n")
         (RESULTS / "timing_drift.md").write_text(text)
 
 

@@ -1,6 +1,7 @@
 """benchmarks.timing_drift: which epochs count as identical work, and what it reports of runs that slow down
 together, from constructed training logs."""
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -48,3 +49,22 @@ def test_runs_that_slow_down_together_correlate(tmp_path):
 def test_no_logs_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="no training epochs"):
         read_epochs(tmp_path)
+
+
+def test_each_grid_gets_a_column_and_a_grid_measured_again_replaces_its_own(tmp_path, monkeypatch):
+    from benchmarks import timing_drift
+    monkeypatch.setattr(timing_drift, "RESULTS", tmp_path / "results")
+    roots = []
+    for index in range(2):
+        root = tmp_path / f"grid{index}"
+        epochs = [(3600 * index + at, 64, 2.0 + 0.1 * (at % 3)) for at in range(2, 120, 2)]
+        write_log(root, ("digits", "resnet18", "fixed", "main", 0), epochs)
+        write_log(root, ("digits", "resnet18", "fixed", "repeat", 0), epochs)
+        roots.append(root)
+    for root in [*roots, roots[0]]:
+        timing_drift.main(["--root", str(root)])
+    saved = json.loads((tmp_path / "results" / "timing_drift.json").read_text())
+    assert [entry["source"][:30] for entry in saved] == ["epochs logged 2026-12-03 15:00",
+                                                          "epochs logged 2026-12-03 14:00"]
+    table = (tmp_path / "results" / "timing_drift.md").read_text()
+    assert table.count("commit unknown") == 2 and "| runs (identical-work epochs) | 2 (" in table

@@ -29,9 +29,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deba.analysis.layout import source_path
+from deba.contract import RUN_KEYS, TRAIN_LOG
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-LOGS = Path("results/logs/train")
+# every run's training log, and the run's keys from its path (the workflow writes logs at TRAIN_LOG)
+LOG_GLOB = re.sub(r"\{\w+\}", "*", TRAIN_LOG)
+LOG_PATH = re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(TRAIN_LOG)) + "$")
 # deba.train's per-epoch line ("epoch %3d/%d  batch %4d ... time %.2fs") under workflow/scripts/train_run.py's
 # logging format ("%(asctime)s %(levelname)s %(name)s: %(message)s")
 EPOCH_LINE = re.compile(r"^(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ INFO deba\.train: epoch\s+(?P<epoch>\d+)/\d+"
@@ -42,24 +47,24 @@ OTHER_WORK = {"gns"}  # schedulers whose step is not the fixed run's step at the
 def read_epochs(root: Path) -> pd.DataFrame:
     """One row per logged epoch: run identity (from the log's path), wall-clock end, batch, training seconds."""
     rows = []
-    for log in sorted((root / LOGS).glob("*/*/*/*/seed*.log")):
-        dataset, arch, scheduler, variant = log.relative_to(root / LOGS).parts[:4]
+    for log in sorted(root.glob(LOG_GLOB)):
+        keys = LOG_PATH.match(log.relative_to(root).as_posix()).groupdict()
         for line in log.read_text().splitlines():
             match = EPOCH_LINE.match(line)
             if match:
-                rows.append({"dataset": dataset, "arch": arch, "scheduler": scheduler, "variant": variant,
-                             "seed": int(log.stem.removeprefix("seed")), "epoch": int(match["epoch"]),
+                rows.append({**keys, "seed": int(keys["seed"]), "epoch": int(match["epoch"]),
                              "batch_size": int(match["batch"]), "seconds": float(match["seconds"]),
                              "end": datetime.strptime(match["stamp"], "%Y-%m-%d %H:%M:%S")})
     if not rows:
-        raise SystemExit(f"no training epochs in {root / LOGS}: point --root at a checkout holding a finished run")
+        raise SystemExit(f"no training epochs in {root}/{LOG_GLOB}: point --root at a checkout holding a finished "
+                         "run")
     return pd.DataFrame(rows)
 
 
 def identical_work(epochs: pd.DataFrame) -> pd.DataFrame:
     """The epochs at each cell's start batch size before the run's first change, minus each run's first epoch,
     with their time relative to the cell's median such epoch (`relative`) and the grid's clock (`t_s`)."""
-    run = ["dataset", "arch", "scheduler", "variant", "seed"]
+    run = list(RUN_KEYS)
     epochs = epochs.sort_values(run + ["epoch"])
     start = epochs.groupby(["dataset", "arch"])["batch_size"].transform("first")
     unchanged = (epochs["batch_size"] != start).astype(int).groupby([epochs[c] for c in run]).cummax() == 0
@@ -90,9 +95,9 @@ def drift(work: pd.DataFrame, bin_s: float = 30.0) -> dict:
 
 def trained_at(root: Path) -> str:
     """The commits the grid's runs were trained at, from its aggregate table (provenance), for the report."""
-    runs = root / "results" / "aggregate" / "runs.csv"
+    runs = root / source_path("runs")
     if not runs.is_file():
-        return "commit unknown: no results/aggregate/runs.csv"
+        return f"commit unknown: no {source_path('runs')}"
     commits = sorted(pd.read_csv(runs, usecols=["git_commit"])["git_commit"].astype(str).str[:7].unique())
     return "trained at " + ", ".join(commits)
 

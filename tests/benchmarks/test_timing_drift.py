@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from benchmarks.timing_drift import LOGS, drift, identical_work, read_epochs
+from benchmarks import timing_drift
+from benchmarks.timing_drift import drift, identical_work, read_epochs
+from deba.contract import TRAIN_LOG
 
 START = datetime(2026, 12, 3, 14, 0, 0)
 
@@ -14,7 +16,7 @@ START = datetime(2026, 12, 3, 14, 0, 0)
 def write_log(root, run, epochs):
     """`epochs`: (seconds after START the epoch ended, batch size, training seconds), in deba.train's format."""
     dataset, arch, scheduler, variant, seed = run
-    path = root / LOGS / dataset / arch / scheduler / variant / f"seed{seed}.log"
+    path = root / TRAIN_LOG.format(dataset=dataset, arch=arch, scheduler=scheduler, variant=variant, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{START:%Y-%m-%d %H:%M:%S},001 INFO deba.train: no usable checkpoint; starting from the beginning"]
     for epoch, (at, batch, seconds) in enumerate(epochs, start=1):
@@ -52,7 +54,6 @@ def test_no_logs_is_a_clear_error(tmp_path):
 
 
 def test_each_grid_gets_a_column_and_a_grid_measured_again_replaces_its_own(tmp_path, monkeypatch):
-    from benchmarks import timing_drift
     monkeypatch.setattr(timing_drift, "RESULTS", tmp_path / "results")
     roots = []
     for index in range(2):

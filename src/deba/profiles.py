@@ -1,0 +1,169 @@
+"""Device throughput profiles as data: the price list a batch-size trajectory is priced on.
+
+A profile is the step time of a training step against batch size, per architecture and model scale, measured
+on one device in one precision and cuDNN mode, stored as one small JSON file with its provenance. The stored
+profiles live in `PROFILE_DIR` (benchmarks/results/profiles/, one file each, its stem the profile's name);
+docs/results.md describes the format. They are written by `benchmarks/gpu_check.sh` (a GPU lease) and
+`python -m benchmarks.paper_cpu_profile` (this CPU), or converted from a workflow's own per-cell profiles, and
+read by the analysis (`deba.analysis.pricing`) and the cost estimate (`deba.cost`).
+
+    {"format": "deba-throughput-profile/1",
+     "provenance": {"device_name": ..., "device_type": "cuda" | "cpu", "precision": ..., "cudnn_mode": ...,
+                    "torch": ..., "measured_at": ..., ...},
+     "rows": [{"arch": ..., "scale": ..., "batch_size": ..., "step_time_s": ..., "images_per_s": ...,
+               (optional) "rounds": ..., "timed_steps": ..., "step_time_min_s": ..., "step_time_max_s": ...}],
+     "failures": [{"arch": ..., "scale": ..., "batch_size": ... or null, "error": ...}]}
+
+`failures` lists what could not be measured (out of memory at a batch size, an architecture that failed), so
+a missing row is explained rather than silent. Pure Python and JSON: the GPU machine writes these files
+without pandas, and the analysis reads them without torch (`read_profile_table` builds the pandas table).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FORMAT = "deba-throughput-profile/1"
+PROFILE_DIR = "benchmarks/results/profiles"  # relative to the repository root
+SUFFIX = ".json"
+
+REQUIRED_PROVENANCE = ("device_name", "device_type", "precision", "cudnn_mode", "torch", "measured_at")
+# The rest a writer should give where it applies (`None` where it does not: no driver on a CPU).
+OPTIONAL_PROVENANCE = ("memory_format", "cuda", "cudnn", "driver", "python", "threads", "hostname", "command",
+                       "code_version", "notes")
+ROW_KEYS = ("arch", "scale", "batch_size", "step_time_s", "images_per_s")
+OPTIONAL_ROW_KEYS = ("rounds", "timed_steps", "step_time_min_s", "step_time_max_s")
+FAILURE_KEYS = ("arch", "scale", "batch_size", "error")
+DEVICE_TYPES = ("cuda", "cpu")
+PRECISIONS = ("fp32", "bf16-autocast")
+
+
+class ProfileError(ValueError):
+    """A profile file is malformed; the message names the file and the key or row."""
+
+
+@dataclass
+class Profile:
+    name: str
+    provenance: dict
+    rows: list[dict]
+    failures: list[dict] = field(default_factory=list)
+
+    @property
+    def device_name(self) -> str:
+        return str(self.provenance["device_name"])
+
+    def scales(self) -> set[str]:
+        return {row["scale"] for row in self.rows}
+
+    def label(self) -> str:
+        """How a table names this profile: device, precision."""
+        return f"{self.device_name} ({self.provenance['precision']})"
+
+
+def profile_path(name: str, root: str | Path = ".") -> Path:
+    return Path(root) / PROFILE_DIR / f"{name}{SUFFIX}"
+
+
+def stored_profiles(root: str | Path = ".") -> list[str]:
+    """The names of the profiles stored under `root`/PROFILE_DIR, sorted."""
+    folder = Path(root) / PROFILE_DIR
+    return sorted(path.stem for path in folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+
+
+def write_profile(path: str | Path, provenance: dict, rows: list[dict], failures: list[dict] = ()) -> Path:
+    """Validate and write a profile atomically (a reader never sees half a file); returns the path."""
+    path = Path(path)
+    document = {"format": FORMAT, "provenance": dict(provenance), "rows": [dict(row) for row in rows],
+                "failures": [dict(failure) for failure in failures]}
+    _check(document, str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(document, indent=1) + "\n")
+    temporary.replace(path)
+    return path
+
+
+def read_profile(path: str | Path) -> Profile:
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile file") from None
+    except json.JSONDecodeError as error:
+        raise ProfileError(f"{path}: not JSON ({error})") from None
+    _check(document, str(path))
+    return Profile(path.stem, document["provenance"], document["rows"], document.get("failures", []))
+
+
+def load_named(names: list[str], root: str | Path = ".") -> list[Profile]:
+    """The stored profiles `names` (a config's `price_on`), with an error listing the stored ones if one is missing."""
+    missing = [name for name in names if not profile_path(name, root).is_file()]
+    if missing:
+        raise ProfileError(f"no stored throughput profile {', '.join(map(repr, missing))} under {PROFILE_DIR}/; "
+                           f"stored: {', '.join(stored_profiles(root)) or 'none'}")
+    return [read_profile(profile_path(name, root)) for name in names]
+
+
+def read_profile_table(profile: Profile):
+    """The profile's rows as a pandas table (ROW_KEYS and whichever optional keys the rows carry)."""
+    import pandas as pd
+
+    return pd.DataFrame(profile.rows, columns=list(ROW_KEYS) + [key for key in OPTIONAL_ROW_KEYS
+                                                                if any(key in row for row in profile.rows)])
+
+
+def _check(document, where: str) -> None:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        found = document.get("format") if isinstance(document, dict) else type(document).__name__
+        raise ProfileError(f"{where}: 'format' must be {FORMAT!r}, found {found!r}")
+    provenance = document.get("provenance")
+    if not isinstance(provenance, dict):
+        raise ProfileError(f"{where}: 'provenance' must be an object")
+    missing = [key for key in REQUIRED_PROVENANCE if provenance.get(key) in (None, "")]
+    if missing:
+        raise ProfileError(f"{where}: provenance lacks {', '.join(missing)} (required: {', '.join(REQUIRED_PROVENANCE)})")
+    unknown = sorted(set(provenance) - set(REQUIRED_PROVENANCE) - set(OPTIONAL_PROVENANCE))
+    if unknown:
+        raise ProfileError(f"{where}: unknown provenance key(s) {', '.join(unknown)}; allowed: "
+                           f"{', '.join(REQUIRED_PROVENANCE + OPTIONAL_PROVENANCE)}")
+    for key, allowed in (("device_type", DEVICE_TYPES), ("precision", PRECISIONS)):
+        if provenance[key] not in allowed:
+            raise ProfileError(f"{where}: provenance {key} {provenance[key]!r} is not one of {', '.join(allowed)}")
+    rows = document.get("rows")
+    if not isinstance(rows, list):
+        raise ProfileError(f"{where}: 'rows' must be a list")
+    seen = set()
+    for index, row in enumerate(rows):
+        _check_row(row, f"{where}: rows[{index}]")
+        key = (row["arch"], row["scale"], row["batch_size"])
+        if key in seen:
+            raise ProfileError(f"{where}: rows[{index}] repeats arch {key[0]}, scale {key[1]}, batch size {key[2]}")
+        seen.add(key)
+    failures = document.get("failures", [])
+    if not isinstance(failures, list) or any(not isinstance(f, dict) or set(f) - set(FAILURE_KEYS)
+                                             or "error" not in f for f in failures):
+        raise ProfileError(f"{where}: 'failures' must be a list of objects with keys {', '.join(FAILURE_KEYS)}")
+
+
+def _check_row(row, where: str) -> None:
+    if not isinstance(row, dict):
+        raise ProfileError(f"{where}: must be an object")
+    missing = [key for key in ROW_KEYS if key not in row]
+    unknown = sorted(set(row) - set(ROW_KEYS) - set(OPTIONAL_ROW_KEYS))
+    if missing or unknown:
+        raise ProfileError(f"{where}: " + "; ".join(filter(None, [
+            f"lacks {', '.join(missing)}" if missing else "", f"unknown key(s) {', '.join(unknown)}" if unknown else ""]))
+            + f" (keys: {', '.join(ROW_KEYS + OPTIONAL_ROW_KEYS)})")
+    if not isinstance(row["batch_size"], int) or isinstance(row["batch_size"], bool) or row["batch_size"] < 1:
+        raise ProfileError(f"{where}: batch_size must be a positive integer, found {row['batch_size']!r}")
+    for key in ("step_time_s", "images_per_s"):
+        value = row[key]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+            raise ProfileError(f"{where}: {key} must be a positive finite number, found {value!r}")
+    if not math.isclose(row["images_per_s"] * row["step_time_s"], row["batch_size"], rel_tol=1e-3):
+        raise ProfileError(f"{where}: images_per_s x step_time_s must equal batch_size "
+                           f"({row['images_per_s']} x {row['step_time_s']} != {row['batch_size']})")

@@ -33,16 +33,19 @@ MODES = {"eager": None, "compiled": {}, "compiled-static": {"dynamic": False}}
 
 
 def compile_modes(device: torch.device, batch_sizes: list[int], steps: int, scale: str,
-                  modes: tuple[str, ...] = tuple(MODES)) -> dict:
+                  modes: tuple[str, ...] = tuple(MODES), on_batch=None) -> dict:
+    """{mode: entry} for each mode (`_run_mode`); `on_batch(mode, per_batch)` is called after every batch size
+    with the sizes measured so far, so a caller can keep them if it is stopped in the next one."""
     import torch._functorch.config
     import torch._inductor.config
 
     with (torch._inductor.config.patch(fx_graph_cache=False),
           torch._functorch.config.patch(enable_autograd_cache=False)):
-        return {mode: _run_mode(mode, device, batch_sizes, steps, scale) for mode in modes}
+        return {mode: _run_mode(mode, device, batch_sizes, steps, scale, on_batch) for mode in modes}
 
 
-def _run_mode(mode: str, device: torch.device, batch_sizes: list[int], steps: int, scale: str) -> dict:
+def _run_mode(mode: str, device: torch.device, batch_sizes: list[int], steps: int, scale: str,
+              on_batch=None) -> dict:
     channels_last = device.type == "cuda"
     configure_backends(device, TrainConfig().deterministic)
     torch._dynamo.reset()
@@ -71,6 +74,8 @@ def _run_mode(mode: str, device: torch.device, batch_sizes: list[int], steps: in
             timings.append(time.perf_counter() - started)
         per_batch.append({"batch_size": batch_size, "first_step_s": timings[0],
                           "steady_step_s": statistics.median(timings[1:])})
+        if on_batch is not None:
+            on_batch(mode, per_batch)
     entry = {"per_batch": per_batch,
              "total_s": sum(p["first_step_s"] + p["steady_step_s"] * steps for p in per_batch)}
     if MODES[mode] is not None:

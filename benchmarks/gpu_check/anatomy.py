@@ -98,6 +98,7 @@ class GraphTimer:
         self.device = device
         self.step = TrainingStep("resnet18", scale, device, monitor=False)
         self.graphs: dict[int, torch.cuda.CUDAGraph] = {}
+        self.inputs: dict[int, tuple] = {}  # a graph reads its inputs' memory: they must outlive it
 
     def capture(self, batch_size: int) -> torch.cuda.CUDAGraph:
         step = self.step
@@ -120,7 +121,7 @@ class GraphTimer:
         step.optimizer.zero_grad(set_to_none=True)
         with torch.cuda.graph(graph):
             body()
-        self._inputs = (images, labels)
+        self.inputs[batch_size] = (images, labels)
         return graph
 
     def __call__(self, batch_size: int, steps: int) -> float:

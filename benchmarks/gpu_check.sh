@@ -23,7 +23,7 @@ if ! command -v "$python" >/dev/null; then
 fi
 
 # section:budget in seconds, in the order they run; together with start-up within `limit`.
-sections="environment:20 throughput:150 pair:160 anatomy:50 compile:60"
+sections="environment:15 throughput:190 pair:140 anatomy:45 compile:50"
 limit=480
 quick=""
 cifar=""

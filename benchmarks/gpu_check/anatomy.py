@@ -1,6 +1,7 @@
-"""Section `anatomy`: where a ResNet-18 step's time goes at batch 128 and 512 (paper scale).
+"""Section `anatomy`: where a step's time goes at batch 128 and 512 (paper scale), for ResNet-18 and for
+MobileNet-V3 (a light CNN: depthwise convolutions, the kind the paper's largest speedups are claimed for).
 
-Per batch size, the median over `ROUNDS` interleaved rounds of the seconds per step of:
+Per architecture and batch size, the median over interleaved rounds (`SETTINGS`) of the seconds per step of:
 - `trainer_step`: the trainer's step (deba.throughput.TrainingStep: bf16 autocast, channels_last,
   deterministic cuDNN, the monitor's gradient reduction);
 - `monitor_off`: the same step without the monitor (what the monitor costs);
@@ -25,56 +26,61 @@ from deba.data import Dataset, EpochLoader, Split
 from deba.throughput import TrainingStep, synchronize
 from deba.train import configure_backends
 
-SETTINGS = {"full": {"scale": "paper", "batch_sizes": [128, 512], "steps": 20, "rounds": 3},
+SETTINGS = {"full": {"scale": "paper", "batch_sizes": [128, 512], "steps": 10, "rounds": 2},
             "quick": {"scale": "cpu", "batch_sizes": [8, 16], "steps": 2, "rounds": 2}}
+ARCHITECTURES = ("resnet18", "mobilenet_v3")
 VARIANTS = ("trainer_step", "monitor_off", "cudnn_benchmark", "cuda_graph", "data_only")
 
 
 def run(section, device: torch.device, quick: bool) -> None:
     settings = SETTINGS["quick" if quick else "full"]
     results = section.data.setdefault("seconds_per_step", {})
-    section.data.update(settings=settings, variants=list(VARIANTS), errors={})
-    timers = {}
-    for name in VARIANTS:
-        try:
-            timers[name] = build(name, device, settings["scale"])
-        except Exception as error:  # CUDA graphs on a CPU, say
-            section.data["errors"][name] = f"{type(error).__name__}: {error}"[:600]
-    for round_index in range(settings["rounds"]):
-        for batch_size in settings["batch_sizes"]:
-            for name, timer in timers.items():
-                key = f"{name}@{batch_size}"
-                if key in section.data["errors"]:
-                    continue
-                try:
-                    seconds = timer(batch_size, settings["steps"])
-                except Exception as error:  # a variant failing (graph capture, say) leaves the others
-                    section.data["errors"][key] = f"{type(error).__name__}: {error}"[:600]
-                    continue
-                results.setdefault(key, []).append(seconds)
-                section.data["median_s"] = {k: statistics.median(v) for k, v in results.items()}
-                section.save()
-    if "trainer_step" not in timers:
-        return
-    try:
-        section.data["kernels_per_trainer_step"] = {
-            batch_size: count_kernels(timers["trainer_step"].step, batch_size) for batch_size in settings["batch_sizes"]}
-    except Exception as error:
-        section.data["errors"]["kernels"] = f"{type(error).__name__}: {error}"[:600]
+    section.data.update(settings=settings, variants=list(VARIANTS), architectures=list(ARCHITECTURES), errors={})
+    section.data["kernels_per_trainer_step"] = {}
+    for arch in ARCHITECTURES:
+        timers = {}
+        for name in VARIANTS:
+            try:
+                timers[name] = build(name, device, settings["scale"], arch)
+            except Exception as error:  # CUDA graphs on a CPU, say
+                section.data["errors"][f"{arch}/{name}"] = f"{type(error).__name__}: {error}"[:600]
+        for round_index in range(settings["rounds"]):
+            for batch_size in settings["batch_sizes"]:
+                for name, timer in timers.items():
+                    key = f"{arch}/{name}@{batch_size}"
+                    if key in section.data["errors"]:
+                        continue
+                    try:
+                        seconds = timer(batch_size, settings["steps"])
+                    except Exception as error:  # a variant failing (graph capture, say) leaves the others
+                        section.data["errors"][key] = f"{type(error).__name__}: {error}"[:600]
+                        continue
+                    results.setdefault(key, []).append(seconds)
+                    section.data["median_s"] = {k: statistics.median(v) for k, v in results.items()}
+                    section.save()
+        if "trainer_step" in timers:
+            try:
+                section.data["kernels_per_trainer_step"][arch] = {
+                    batch_size: count_kernels(timers["trainer_step"].step, batch_size)
+                    for batch_size in settings["batch_sizes"]}
+            except Exception as error:
+                section.data["errors"][f"{arch}/kernels"] = f"{type(error).__name__}: {error}"[:600]
+        timers = None
+        section.save()
 
 
-def build(name: str, device: torch.device, scale: str):
+def build(name: str, device: torch.device, scale: str, arch: str):
     if name == "data_only":
         return DataTimer(device)
     if name == "cuda_graph":
-        return GraphTimer(device, scale)
-    return StepTimer(device, scale, monitor=name != "monitor_off", autotune=name == "cudnn_benchmark")
+        return GraphTimer(device, scale, arch)
+    return StepTimer(device, scale, arch, monitor=name != "monitor_off", autotune=name == "cudnn_benchmark")
 
 
 class StepTimer:
-    def __init__(self, device, scale, *, monitor: bool, autotune: bool):
+    def __init__(self, device, scale, arch, *, monitor: bool, autotune: bool):
         self.device, self.autotune = device, autotune
-        self.step = TrainingStep("resnet18", scale, device, monitor=monitor)
+        self.step = TrainingStep(arch, scale, device, monitor=monitor)
         self.batches: dict[int, tuple] = {}
 
     def __call__(self, batch_size: int, steps: int) -> float:
@@ -92,11 +98,11 @@ class GraphTimer:
     """The step (no monitor) captured as one CUDA graph per batch size, as the PyTorch docs' whole-network
     capture does: warm-up on a side stream, capture with static inputs, replay."""
 
-    def __init__(self, device, scale):
+    def __init__(self, device, scale, arch):
         if device.type != "cuda":
             raise RuntimeError("CUDA graphs need a CUDA device")
         self.device = device
-        self.step = TrainingStep("resnet18", scale, device, monitor=False)
+        self.step = TrainingStep(arch, scale, device, monitor=False)
         self.graphs: dict[int, torch.cuda.CUDAGraph] = {}
         self.inputs: dict[int, tuple] = {}  # a graph reads its inputs' memory: they must outlive it
 

@@ -3,9 +3,9 @@ architectures at both model scales, written to `profile.json` after every archit
 
 Paper scale first (it prices the paper grid), then cpu scale (it prices the recorded CPU-scale runs at their
 own scale). Each (scale, architecture) gets a share of the section's remaining time in proportion to
-`WEIGHT` (a guess at its cost, so the ViT's share is larger); time one leaves unused passes to the next. Within
-its share an architecture runs `deba.throughput.profile_rounds`: interleaved rounds over the batch sizes, at
-least `MIN_ROUNDS`. An architecture that fails is recorded in the profile's failures and the next one runs;
+`WEIGHT` (a guess at its cost); time one leaves unused passes to the next. Within its share an architecture
+runs `deba.throughput.profile_rounds`: interleaved rounds over the batch sizes, at least `MIN_ROUNDS`, and
+each row says how many rounds it got. An architecture that fails is recorded in the profile's failures and the next one runs;
 an out-of-memory batch size is recorded the same way.
 """
 
@@ -26,12 +26,14 @@ from deba.throughput import TrainingStep, device_settings, profile_rounds, relea
 PROFILE_FILE = "profile.json"
 # The checkout's commit, for a copy of the checkout without its .git (the device machine's).
 GIT_COMMIT_VARIABLE = "DEBA_GIT_COMMIT"
-# Relative cost of profiling each architecture at paper scale (the ViT at 224 pixels costs most); cpu scale
-# models are small and get a flat share.
-WEIGHT = {"resnet18": 1.0, "resnet50": 2.0, "densenet121": 2.0, "efficientnet_b0": 1.5, "mobilenet_v3": 1.0,
+# Relative cost of profiling each architecture, at either scale: a guess ranked by the seconds each took on the
+# first lease (benchmarks/results/gpu_check-nvidia-h200/throughput.json and README.md): in the grid's
+# deterministic cuDNN mode the depthwise convolutions of EfficientNet-B0 and MobileNet-V3 cost far more than
+# their arithmetic suggests.
+WEIGHT = {"resnet18": 1.0, "resnet50": 2.0, "densenet121": 4.0, "efficientnet_b0": 20.0, "mobilenet_v3": 20.0,
           "vit_b16": 4.0}
-CPU_SCALE_WEIGHT = 0.5
-MIN_ROUNDS = 2
+# Rounds beyond the first run only within an architecture's share; one round is 5 timed steps per batch size.
+MIN_ROUNDS = 1
 SETTINGS = {  # batch sizes, rounds, timed steps per round
     "full": {"scales": ("paper", "cpu"), "batch_sizes": [16, 32, 64, 128, 256, 512, 1024, 2048], "rounds": 3,
              "timed_steps": 5, "warmup_steps": 3},
@@ -63,7 +65,7 @@ def provenance(device: torch.device, environment: dict | None) -> dict:
 def run(section, device: torch.device, quick: bool, environment: dict | None) -> None:
     settings = SETTINGS["quick" if quick else "full"]
     plan = [(scale, arch) for scale in settings["scales"] for arch in ARCHITECTURES]
-    weights = [WEIGHT[arch] if scale == "paper" else CPU_SCALE_WEIGHT for scale, arch in plan]
+    weights = [WEIGHT[arch] for scale, arch in plan]
     rows, failures = [], []
     section.data.update(profile_file=PROFILE_FILE, plan=[f"{scale}/{arch}" for scale, arch in plan], done=[])
     path = section.path.with_name(PROFILE_FILE)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +117,35 @@ def read_profile_table(profile: Profile):
                                                                 if any(key in row for row in profile.rows)])
 
 
+# What two measurements must share to be one profile: the same device, software and settings.
+SAME_IN_MERGED = ("device_name", "device_type", "precision", "memory_format", "cudnn_mode", "torch", "cuda",
+                  "cudnn", "driver")
+
+
+def merge_profiles(profiles: list[Profile]) -> tuple[dict, list[dict], list[dict]]:
+    """(provenance, rows, failures) of one profile made of measurements taken in parts (a lease that ran out,
+    a cluster measured in several jobs). The parts must agree on `SAME_IN_MERGED` and measure no (arch, scale,
+    batch size) twice; the merged provenance lists every part's date and code version. A failure that a later
+    part measured after all (an architecture one part ran out of time for) is dropped."""
+    if not profiles:
+        raise ProfileError("nothing to merge")
+    first = profiles[0]
+    for other in profiles[1:]:
+        differing = [key for key in SAME_IN_MERGED if first.provenance.get(key) != other.provenance.get(key)]
+        if differing:
+            raise ProfileError(f"profiles {first.name} and {other.name} differ in {', '.join(differing)}; only "
+                               "measurements of one device with the same software and settings merge")
+    provenance = dict(first.provenance)
+    for key in ("measured_at", "code_version", "hostname", "command", "notes"):
+        values = list(dict.fromkeys(str(p.provenance[key]) for p in profiles if p.provenance.get(key)))
+        provenance[key] = "; ".join(values) if values else None
+    rows = [row for profile in profiles for row in profile.rows]
+    measured = {(row["arch"], row["scale"]) for row in rows}
+    failures = [failure for profile in profiles for failure in profile.failures
+                if failure.get("batch_size") is not None or (failure["arch"], failure["scale"]) not in measured]
+    return provenance, rows, failures
+
+
 def _check(document, where: str) -> None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         found = document.get("format") if isinstance(document, dict) else type(document).__name__
@@ -167,3 +197,24 @@ def _check_row(row, where: str) -> None:
     if not math.isclose(row["images_per_s"] * row["step_time_s"], row["batch_size"], rel_tol=1e-3):
         raise ProfileError(f"{where}: images_per_s x step_time_s must equal batch_size "
                            f"({row['images_per_s']} x {row['step_time_s']} != {row['batch_size']})")
+
+
+def main(argv=None) -> None:
+    """`python -m deba.profiles merge OUT IN [IN ...]`: write the profile merged from parts (`merge_profiles`)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m deba.profiles", description=main.__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    merge = commands.add_parser("merge", help="one profile from parts measured separately")
+    merge.add_argument("out", type=Path)
+    merge.add_argument("parts", type=Path, nargs="+")
+    args = parser.parse_args(argv)
+    try:
+        path = write_profile(args.out, *merge_profiles([read_profile(part) for part in args.parts]))
+    except ProfileError as error:
+        sys.exit(f"deba.profiles: {error}")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

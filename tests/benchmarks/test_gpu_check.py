@@ -1,153 +1,180 @@
-"""The GPU check survives what would waste a GPU lease: a failing or overrunning section, SIGTERM, a missing
+"""The GPU check survives what would waste a GPU lease: a failing, overrunning or terminated section, a missing
 module, no GPU; and it runs end to end on a CPU (`--quick`), so a GPU session never finds it broken."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from benchmarks import gpu_check
-from benchmarks.gpu_check import (FAIL_SECTION_VARIABLE, SECTIONS, Terminated, run_sections,
-                                  summarize_fixed_vs_deba)
+from benchmarks.gpu_check import __main__ as gpu_check
+from benchmarks.gpu_check.pair import fitted_subset, summarize, unpack
+from benchmarks.gpu_check.section import EXIT_STATUS, FAIL_SECTION_VARIABLE, Section
+from deba.data import DataError
+from deba.profiles import read_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 # .ci/run points this at a fresh venv holding only the GPU machine's packages (no snakemake, no pytest, no
 # installed deba), so the slow tests below rehearse the device; elsewhere they use this interpreter.
 DEVICE_PYTHON_VARIABLE = "DEBA_TEST_DEVICE_PYTHON"
+CLASSES = "airplane automobile bird cat deer dog frog horse ship truck".split()
 
 
 def on_disk(path):
     return json.loads(path.read_text())
 
 
-def test_a_failing_section_is_recorded_and_the_others_still_run_and_are_written(tmp_path):
-    path = tmp_path / "report.json"
-    seen_by_second = {}
-
-    def first(report):
-        report["first"] = [1, 2]
-
-    def second(report):
-        seen_by_second.update(on_disk(path)["sections"])  # the report as written after the first section
+def test_a_failing_section_is_recorded_with_what_it_had_measured(tmp_path):
+    def work(section):
+        section.data["rows"] = [1, 2]
+        section.save()
         raise RuntimeError("no kernel image is available")
 
-    def third(report):
-        report["third"] = "done"
-
-    report = {"device": "test"}
-    sections = {"first": first, "second": second, "third": third}
-    run_sections(report, path, sections, dict.fromkeys(sections, 5))
-    assert seen_by_second["first"]["status"] == "ok" and seen_by_second["third"]["status"] == "not run"
-    written = on_disk(path)
-    assert written["first"] == [1, 2] and written["third"] == "done"
-    statuses = {name: entry["status"] for name, entry in written["sections"].items()}
-    assert statuses == {"first": "ok", "second": "failed", "third": "ok"}
-    assert "no kernel image" in written["sections"]["second"]["error"]
+    assert Section("throughput", tmp_path, 5, quick=True).run(work) == EXIT_STATUS["failed"]
+    written = on_disk(tmp_path / "throughput.json")
+    assert written["status"] == "failed" and written["rows"] == [1, 2]
+    assert "no kernel image" in written["error"] and "Traceback" in written["traceback"]
 
 
-def test_a_section_over_its_budget_is_stopped_and_keeps_what_it_measured(tmp_path):
-    path = tmp_path / "report.json"
-
-    def slow(report):
-        report["slow"] = ["first row"]
+def test_a_section_past_its_deadline_stops_and_keeps_what_it_measured(tmp_path):
+    def slow(section):
+        section.data["rows"] = ["first"]
+        section.save()
         time.sleep(5)
-        report["slow"].append("never")
+        section.data["rows"].append("never")
 
     started = time.monotonic()
-    run_sections({}, path, {"slow": slow, "next": lambda report: None}, {"slow": 0.2, "next": 5})
+    assert Section("pair", tmp_path, 0.3, quick=True).run(slow) == EXIT_STATUS["out of time"]
     assert time.monotonic() - started < 3
-    written = on_disk(path)
-    assert written["slow"] == ["first row"] and written["sections"]["slow"]["status"] == "timed out"
-    assert written["sections"]["next"]["status"] == "ok"
+    written = on_disk(tmp_path / "pair.json")
+    assert written["status"] == "out of time" and written["rows"] == ["first"]
 
 
-def test_a_timeout_wrapped_by_the_code_it_interrupted_still_counts_as_one(tmp_path):
-    def compiling(report):  # torch.compile re-raises what interrupts it as its own InductorError
-        try:
-            time.sleep(5)
-        except Exception as error:
-            raise RuntimeError("InductorError") from error
+def test_sigterm_from_outside_is_recorded_as_terminated(tmp_path):
+    def work(section):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
 
-    path = tmp_path / "report.json"
-    run_sections({}, path, {"compile": compiling}, {"compile": 0.2})
-    assert on_disk(path)["sections"]["compile"]["status"] == "timed out"
+    assert Section("anatomy", tmp_path, 30, quick=True).run(work) == EXIT_STATUS["terminated"]
+    assert on_disk(tmp_path / "anatomy.json")["status"] == "terminated"
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # nothing of the section's handling is left
 
 
-def test_the_forced_failure_of_the_rehearsal_fails_only_its_section(tmp_path):
-    path = tmp_path / "report.json"
-    ran = []
-    run_sections({}, path, {name: (lambda report, name=name: ran.append(name)) for name in SECTIONS},
-                 dict.fromkeys(SECTIONS, 5), fail="compile")
-    assert ran == [name for name in SECTIONS if name != "compile"]
-    error = on_disk(path)["sections"]["compile"]["error"]
-    assert error == f"RuntimeError: forced failure ({FAIL_SECTION_VARIABLE}=compile)"
-
-
-def test_a_preempted_trainer_stops_the_check_with_the_finished_sections_written(tmp_path):
-    class Preempted(Exception):
+def test_the_trainers_own_stop_counts_as_the_deadline(tmp_path):
+    class Preempted(Exception):  # the trainer takes SIGTERM, checkpoints and raises this
         pass
 
-    def preempted(report):
-        raise Preempted()
+    def training(section):
+        try:
+            time.sleep(5)
+        except BaseException:
+            raise Preempted() from None
 
-    path = tmp_path / "report.json"
-    with pytest.raises(Terminated):
-        run_sections({}, path, {"done": lambda report: None, "cut": preempted, "later": lambda report: None},
-                     dict.fromkeys(["done", "cut", "later"], 5), stop_on=(Preempted,))
-    statuses = {name: entry["status"] for name, entry in on_disk(path)["sections"].items()}
-    assert statuses == {"done": "ok", "cut": "terminated", "later": "not run"}
-
-
-def test_speedup_and_the_a_a_differences_come_from_the_runs_timed_so_far():
-    runs = [{"scheduler": "fixed", "train_time_s": 10.0}, {"scheduler": "deba", "train_time_s": 7.0}]
-    assert summarize_fixed_vs_deba(runs) == {"speedup": pytest.approx(0.3)}
-    runs += [{"scheduler": "deba", "train_time_s": 9.0}, {"scheduler": "fixed", "train_time_s": 11.0}]
-    summary = summarize_fixed_vs_deba(runs)
-    assert summary["speedup"] == pytest.approx(1 - 8.0 / 10.5)
-    assert summary["aa_fixed"] == pytest.approx(0.1) and summary["aa_deba"] == pytest.approx(9 / 7 - 1)
+    status = Section("pair", tmp_path, 0.3, quick=True).run(training, stop_on=(Preempted,))
+    assert status == EXIT_STATUS["out of time"] and on_disk(tmp_path / "pair.json")["status"] == "out of time"
 
 
-def test_without_cuda_it_refuses_unless_quick(monkeypatch):
+def test_the_pair_subset_shrinks_to_fit_the_time_left_and_never_grows():
+    settings = {"train_subset": 20_000, "epochs": 20}
+    epoch = {"train_s": 1.0, "eval_s": 0.2, "checkpoint_s": 0.3}  # 1.5 s: two 20-epoch runs take 60 s
+    data = {}
+    assert fitted_subset(settings, epoch, 100.0, data) == 20_000  # 60 s < 0.8 x 100 s
+    assert fitted_subset(settings, epoch, 50.0, data) == 13_000  # 20,000 x 40 / 60, down to a thousand
+    assert data["subset_fit"]["estimated_two_runs_s"] == 60.0
+    assert fitted_subset(settings, epoch, 1.0, data) == 2_000  # never below the smallest useful subset
+    assert fitted_subset({"train_subset": 60, "epochs": 4}, epoch, 1.0, data) == 60  # nor above the plan
+
+
+def test_the_pair_summary_compares_completed_runs_only():
+    runs = [{"scheduler": "fixed", "summary": {"train_time_s": 10.0}},
+            {"scheduler": "deba", "summary": {"train_time_s": 8.0}},
+            {"scheduler": "fixed", "epochs": []}]  # stopped: no summary
+    assert summarize(runs) == {"speedup_vs_first_fixed": pytest.approx(0.2)}
+    runs[2]["summary"] = {"train_time_s": 11.0}
+    assert summarize(runs)["aa_second_vs_first_fixed"] == pytest.approx(0.1)
+
+
+def make_cifar_tarball(folder: Path, per_class: int = 6) -> Path:
+    """A tiny copy of the CIFAR-10 JPEG tarball's layout (train/<class>/NNNN.jpg, test/<class>/NNNN.jpg)."""
+    from PIL import Image
+
+    generator = np.random.default_rng(0)
+    tree = folder / "tree"
+    for split, count in (("train", per_class), ("test", per_class // 2)):
+        for name in CLASSES:
+            (tree / split / name).mkdir(parents=True)
+            for index in range(count):
+                pixels = generator.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(tree / split / name / f"{index:04d}.jpg")
+    tarball = folder / "cifar10-jpeg.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        for split in ("train", "test"):
+            archive.add(tree / split, arcname=split)
+    return tarball
+
+
+def test_the_cifar_copy_is_found_in_a_tarball_or_a_folder_and_a_wrong_path_is_named(tmp_path):
+    tarball = make_cifar_tarball(tmp_path, per_class=1)
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    root = unpack(tarball, unpacked)
+    assert (root / "train" / "cat").is_dir() and unpack(root, tmp_path) == root
+    with pytest.raises(DataError, match="no-such.tar.gz: no such file"):
+        unpack(tmp_path / "no-such.tar.gz", unpacked)
+    with pytest.raises(DataError, match="no train/ and test/"):
+        unpack(tmp_path / "tree" / "train", unpacked)
+
+
+def test_without_cuda_it_refuses_unless_quick(monkeypatch, tmp_path):
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(SystemExit, match="needs a GPU.*--quick"):
-        gpu_check.main([])
+        gpu_check.main(["environment", "--out", str(tmp_path), "--budget", "5"])
 
 
-def test_a_missing_module_is_named_before_anything_runs(monkeypatch):
+def test_a_missing_module_is_named_before_anything_runs(monkeypatch, tmp_path):
     monkeypatch.setitem(gpu_check.REQUIRED_MODULES, "no_such_module_for_the_test", "something the device lacks")
     with pytest.raises(SystemExit, match=r"no_such_module_for_the_test \(something the device lacks\).*installs"):
-        gpu_check.main(["--quick"])
+        gpu_check.main(["environment", "--out", str(tmp_path), "--budget", "5", "--quick"])
 
 
-def test_an_unknown_forced_failure_is_refused(monkeypatch):
+def test_an_unknown_forced_failure_is_refused(monkeypatch, tmp_path):
     monkeypatch.setenv(FAIL_SECTION_VARIABLE, "compiel")
     with pytest.raises(SystemExit, match="'compiel' names no section"):
-        gpu_check.main(["--quick"])
+        gpu_check.main(["environment", "--out", str(tmp_path), "--budget", "5", "--quick"])
 
 
-def check_quick_report(report: dict, failed: str | None = None) -> None:
-    """Every section of a `--quick` report is there and ok, except `failed`, recorded as failed."""
+def test_gpu_check_sh_refuses_an_unknown_argument():
+    result = subprocess.run(["bash", "benchmarks/gpu_check.sh", "--quik"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "unknown argument '--quik'" in result.stderr
+
+
+def check_quick_files(out: Path, failed: str | None) -> None:
+    """Every section's file is there and ok, except `failed`'s, recorded as failed; the profile is a valid
+    stored profile of all six architectures; the pair trained three runs on the JPEG copy."""
     from deba.config import ARCHITECTURES
 
-    statuses = {name: entry["status"] for name, entry in report["sections"].items()}
-    assert statuses == {name: "failed" if name == failed else "ok" for name in SECTIONS}
-    assert report["device"] == "cpu" and report["scale"] == "cpu"
+    for name in gpu_check.SECTIONS:
+        assert on_disk(out / f"{name}.json")["status"] == ("failed" if name == failed else "ok"), name
     if failed != "throughput":
-        assert {row["arch"] for row in report["throughput"]} == set(ARCHITECTURES)
-        assert all(row["images_per_s"] > 0 for row in report["throughput"])
+        profile = read_profile(out / "profile.json")
+        assert {row["arch"] for row in profile.rows} == set(ARCHITECTURES) and not profile.failures
+        assert profile.provenance["device_type"] == "cpu" and profile.provenance["precision"] == "fp32"
+    if failed != "pair":
+        pair = on_disk(out / "pair.json")
+        assert [run["scheduler"] for run in pair["runs"]] == ["fixed", "deba", "fixed"]
+        assert all(len(run["epochs"]) == pair["settings"]["epochs"] for run in pair["runs"])
+        assert {"speedup_vs_first_fixed", "aa_second_vs_first_fixed"} <= set(pair)
     if failed != "compile":
-        assert set(report["compile"]) == {"eager", "compiled"} and report["compile"]["compiled"]["graphs_compiled"] >= 1
-    if failed != "fixed_vs_deba":
-        runs = report["fixed_vs_deba"]["runs"]
-        assert [run["scheduler"] for run in runs] == list(gpu_check.ORDER)
-        assert all(run["train_time_s"] > 0 and len(run["batch_size_trajectory"]) == 2 for run in runs)
-        assert {"speedup", "aa_fixed", "aa_deba"} <= set(report["fixed_vs_deba"])
+        assert set(on_disk(out / "compile.json")["modes"]) == {"eager", "compiled"}
+    assert "gpu_check:" in (out / "gpu_check.log").read_text()
 
 
 @pytest.mark.slow
@@ -156,7 +183,8 @@ def test_gpu_check_sh_quick_writes_every_section_under_out(tmp_path, failed):
     """The shell entry point as the device runs it: sources from src/, no package index to reach."""
     python = os.environ.get(DEVICE_PYTHON_VARIABLE, sys.executable)
     env = {k: v for k, v in os.environ.items() if k not in (FAIL_SECTION_VARIABLE, "PYTHONPATH")}
-    env.update(OUT=str(tmp_path), TMPDIR=str(tmp_path), PYTHON=python,
+    out = tmp_path / "out"
+    env.update(OUT=str(out), TMPDIR=str(tmp_path), PYTHON=python,
                PIP_NO_INDEX="1", PIP_INDEX_URL="http://127.0.0.1:9/simple")  # nothing may be installed
     if os.environ.get(DEVICE_PYTHON_VARIABLE):  # the rehearsal environment must really be the device's
         for module in ("snakemake", "deba", "pytest"):
@@ -164,7 +192,9 @@ def test_gpu_check_sh_quick_writes_every_section_under_out(tmp_path, failed):
             assert probe.returncode != 0, f"{python} can import {module}, which the GPU machine cannot"
     if failed:
         env[FAIL_SECTION_VARIABLE] = failed
-    result = subprocess.run(["bash", "benchmarks/gpu_check.sh", "--quick"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=1300)  # gpu_check.sh allows --quick 1200 s
-    assert result.returncode == (1 if failed else 0), result.stderr[-3000:]
-    check_quick_report(json.loads((tmp_path / "gpu_check-quick.json").read_text()), failed)
+    tarball = make_cifar_tarball(tmp_path)
+    result = subprocess.run(["bash", "benchmarks/gpu_check.sh", "--quick", "--cifar", str(tarball)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=1600)  # --quick's limit is 1500 s
+    assert result.returncode == (1 if failed else 0), result.stdout[-3000:]
+    check_quick_files(out, failed)
+    assert (f"not completed: {failed}" if failed else "every section completed") in result.stdout

@@ -159,3 +159,22 @@ def test_the_command_line_stores_a_grids_profile_and_lists_the_stored_ones(tmp_p
                             timeout=60)
     assert failed.returncode == 2 and "grid.json is missing" in failed.stderr
 
+
+
+def test_every_stored_profile_of_the_repository_is_valid():
+    names = stored_profiles(REPO)
+    assert names, f"no stored profiles under {PROFILE_DIR}"
+    for profile in load_named(names, REPO):
+        assert profile.rows, profile.name
+
+
+def test_the_stored_profiles_of_recorded_grids_are_what_their_command_makes_from_them():
+    converted = [profile for profile in load_named(stored_profiles(REPO), REPO)
+                 if profile.provenance.get("command", "").startswith("python -m deba.profiles from-results")]
+    assert {profile.name for profile in converted} >= {"cifar-cpu-run-fp32", "digits-default-run-fp32"}
+    for profile in converted:
+        root, name = profile.provenance["command"].split()[-2:]
+        provenance, rows = from_results(REPO / root)
+        assert name == profile.name
+        assert {**provenance, "command": profile.provenance["command"]} == profile.provenance
+        assert rows == profile.rows

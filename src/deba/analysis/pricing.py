@@ -30,12 +30,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from deba.analysis import claims, hardware
-from deba.profiles import Profile, read_profile_table
+from deba.analysis.aggregation import write_csv
+from deba.analysis.layout import PRICING_FILES
+from deba.analysis.load import read_epochs, read_runs
+from deba.profiles import Profile, read_profile, read_profile_table
 from paperkit.stats import mean_ci
 
 CELL = ["dataset", "arch"]
@@ -221,3 +225,17 @@ def price(runs: pd.DataFrame, epochs: pd.DataFrame, profiles: Sequence[Profile],
     pairs = priced_pairs(runs, epochs, profiles)
     pricing = pricing_table(runs, epochs, profiles, pairs=pairs, n_resamples=n_resamples, seed=seed)
     return pricing, predicted_claims(runs, pairs, pricing, profiles, n_resamples=n_resamples, seed=seed)
+
+
+def write_pricing(runs_csv: str | Path, epochs_csv: str | Path, profile_files: Sequence[str | Path],
+                  outputs: dict[str, str], *, n_resamples: int = 9999, seed: int = 0) -> dict[str, pd.DataFrame]:
+    """What rules `device_pricing` and `recorded_pricing` run: the aggregated runs priced on the stored profile
+    files (each validated as it is read); writes `outputs[name]` for layout.PRICING_FILES."""
+    profiles = [read_profile(path) for path in profile_files]
+    table, predicted = price(read_runs(runs_csv), read_epochs(epochs_csv), profiles, n_resamples=n_resamples,
+                             seed=seed)
+    tables = dict(zip(PRICING_FILES, (table, predicted)))
+    for name in PRICING_FILES:
+        write_csv(tables[name], outputs[name])
+    print(f"priced on {len(profiles)} profile(s): {', '.join(profile.name for profile in profiles) or 'none'}")
+    return tables

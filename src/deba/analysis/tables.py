@@ -254,8 +254,8 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
     "claims": (claims_table, TABLE_INPUTS["claims"], {
         "caption": "Claims of the DEBA paper's abstract against this reproduction. Verdicts are computed by "
                    "the rules of Section~\\ref{sec:claims}; the rows marked predicted judge each speed claim on "
-                   "the speedup a stored device profile predicts from DEBA's batch-size trajectories "
-                   "(Table~\\ref{tab:pricing}), a prediction, never a measurement.",
+                   "the speedup a stored device profile predicts from DEBA's batch-size trajectories (the device "
+                   "pricing table), a prediction, never a measurement.",
         "label": "tab:claims", "wide": True, "font": "\\footnotesize", "siunitx": False,
         "column_format": "p{3.4cm}p{1.2cm}p{3.4cm}p{1.9cm}p{5.9cm}",
         "latex_columns": ("Claim of the DEBA paper", "Paper", "This reproduction")}),

@@ -54,6 +54,7 @@ COLUMNS = [*CELL, *METHOD, "profile", "device", "device_type", "precision", "pro
            "predicted_speedup_high", "images_skipped", "utilization_speedup", "measured_speedup", "speedup_ceiling",
            "best_batch", "start_batch", "max_batch", "profiled_batch_min", "profiled_batch_max", "extrapolated",
            "note"]
+BATCH_COLUMNS = ("best_batch", "start_batch", "max_batch", "profiled_batch_min", "profiled_batch_max")
 CLAIM_COLUMNS = ["id", "claim", "profile", "device", "precision", "profile_scale", "run_scale", "scale_differs",
                  "paper_low", "paper_high", "n", "n_changed", "predicted_speedup", "predicted_speedup_low",
                  "predicted_speedup_high", "speedup_ceiling", "verdict", "statement", "reason"]
@@ -141,7 +142,10 @@ def pricing_table(runs: pd.DataFrame, epochs: pd.DataFrame, profiles: Sequence[P
                                  "start_batch": ceiling["start_batch"], "max_batch": ceiling["max_batch"]}),
                              "profiled_batch_min": int(profiled.min()), "profiled_batch_max": int(profiled.max()),
                              "extrapolated": outside, "note": "; ".join(notes)})
-    return pd.DataFrame(rows, columns=COLUMNS)
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    for column in BATCH_COLUMNS:  # batch sizes stay integers (empty where a profile has no rows)
+        table[column] = pd.to_numeric(table[column]).round().astype("Int64")
+    return table
 
 
 def _mean(values: pd.Series) -> float:

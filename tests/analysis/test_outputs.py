@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from deba.analysis import aggregation, figures, layout, macros, pipeline, tables
+from deba.analysis import aggregation, figures, layout, macros, pipeline, pricing, tables
 from deba.analysis.render import render_all
 
 from .analysis_resultset import Grid, price_result_set, write_result_set
@@ -105,5 +105,5 @@ def test_the_priced_speedups_show_beside_the_measured_ones_and_apart_from_the_me
     headline = tables.headline_markdown(result["comparisons"], result["pairs"], pd.read_csv(stats_out["device_pricing"]))
     assert "predicted on result-set-cpu, % [95% CI]; ceiling, %" in headline
     assert "`result-set-paper`: Test GPU (fp32), paper-scale profile, cpu-scale runs" in headline
-    assert tables.NO_ROWS in headline
+    assert pricing.NO_ROWS in headline
     assert headline.startswith(tables.headline_markdown(result["comparisons"], result["pairs"]))

@@ -14,7 +14,6 @@ import pandas as pd
 
 from deba.analysis.claims import TIMING_CONTROL, noise_floor
 from deba.analysis.layout import TABLE_INPUTS, method_label
-from deba.analysis.pricing import NO_ROWS
 from paperkit.latex import escape, format_number, write_table
 
 
@@ -196,7 +195,7 @@ def pricing_table(pricing: pd.DataFrame) -> pd.DataFrame:
     pairs: per cell and profile (deba.analysis.pricing)."""
     deba = pricing[(pricing["scheduler"] == "deba") & (pricing["variant"] == "main")].sort_values(
         ["profile", "profile_scale", "dataset", "arch"], kind="stable")
-    priced = deba["note"].fillna("") != NO_ROWS
+    priced = deba["profiled_batch_max"].notna()  # else the profile has no rows for the arch at this scale
     return pd.DataFrame({
         "Profile": deba["profile"].map(escape), "Device": deba["device"].map(escape),
         "Scale": [escape(_profile_scale(row)) for _, row in deba.iterrows()],
@@ -350,7 +349,7 @@ def priced_markdown(deba: pd.DataFrame, pricing: pd.DataFrame) -> str:
 
 def _priced_cell(row: pd.Series) -> str:
     """"+8.1 [2.0, 18.2]; 0.9": the predicted speedup with its interval, and the device's ceiling."""
-    if str(row["note"]) == NO_ROWS:
-        return NO_ROWS
+    if pd.isna(row["profiled_batch_max"]):  # the profile has no rows for the arch at this scale: the note says so
+        return str(row["note"])
     predicted = interval(row["predicted_speedup"], row["predicted_speedup_low"], row["predicted_speedup_high"])
     return f"{predicted}{'$^*$' if _flag(row['extrapolated']) else ''}; {_unsigned_percent(row['speedup_ceiling'])}"

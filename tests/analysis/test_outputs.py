@@ -102,6 +102,8 @@ def test_the_priced_speedups_show_beside_the_measured_ones_and_apart_from_the_me
     assert claims.count("predicted: ") == predicted_rows == 2 * 3  # two profiles, three speed claims
     assert claims.count(r"\\") - claims.count("predicted: ") >= measured_rows
     assert "(predicted on Test GPU (fp32), profile result-set-paper)" in claims
+    predicted_lines = [line for line in claims.splitlines() if "predicted: " in line]
+    assert not any("textbackslash" in line for line in predicted_lines)  # escaped once, not twice
     headline = tables.headline_markdown(result["comparisons"], result["pairs"], pd.read_csv(stats_out["device_pricing"]))
     assert "predicted on result-set-cpu, % [95% CI]; ceiling, %" in headline
     assert "`result-set-paper`: Test GPU (fp32), paper-scale profile, cpu-scale runs" in headline

@@ -161,10 +161,11 @@ def claims_table(claims: pd.DataFrame, predicted: pd.DataFrame) -> pd.DataFrame:
         "Paper": [f"{format_number(row['paper_low'] * 100, 0)}--{format_number(row['paper_high'] * 100, 0)}\\%"
                   for _, row in predicted.iterrows()],
         "This reproduction": [_predicted_interval(row) for _, row in predicted.iterrows()],
-        "Verdict": [escape(f"predicted: {verdict}") for verdict in predicted["verdict"]],
-        "Basis": [escape(f"{row['reason']}. {int(row['n'])} pairs ({int(row['n_changed'])} changed the batch); "
-                         f"{_scales(row)}; predicted from the profile and the runs' "
-                         "batch-size trajectories, not measured") for _, row in predicted.iterrows()]})
+        # plain text: write_table escapes these columns
+        "Verdict": [f"predicted: {verdict}" for verdict in predicted["verdict"]],
+        "Basis": [f"{row['reason']}. {int(row['n'])} pairs ({int(row['n_changed'])} changed the batch); "
+                  f"{_scales(row)}; predicted from the profile and the runs' batch-size trajectories, not measured"
+                  for _, row in predicted.iterrows()]})
     return pd.concat([measured, prediction], ignore_index=True)
 
 

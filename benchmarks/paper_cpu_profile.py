@@ -2,14 +2,15 @@
 
     python -m benchmarks.paper_cpu_profile      # a few minutes at one thread
 
-Writes the stored profile `benchmarks/results/profiles/xeon-1thread-paper-fp32.json` (`deba.profiles`, format
-in docs/results.md): the README prices `config/paper.yaml` in device-hours of this CPU with it
+Writes the stored profile `benchmarks/results/profiles/<cpu>-1thread-paper-fp32.json` (`deba.profiles`, format
+in docs/results.md; <cpu> from the CPU's model name, `xeon` on the machine the README's numbers come from): the
+README prices `config/paper.yaml` in device-hours of this CPU with it
 (`python -m deba.cost --throughput xeon-1thread-paper-fp32`), and the analysis prices every run's batch-size
 trajectory on it (`price_on`, results/stats/device_pricing.csv). One warm-up and one timed step per batch size
 (`deba.throughput.measure`, the code the workflow's throughput rule runs); a batch size whose two steps would
 take longer than `--max-seconds` (predicted from the previous size) is not measured and is listed among the
 profile's failures, so a missing row is explained. `--architectures A B` remeasures only those, keeping the
-other architectures' rows of an existing file (its notes say which were remeasured when).
+other architectures' rows of an existing file of the same CPU (its notes say which were remeasured when).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import socket
 import time
 from datetime import datetime, timezone
@@ -29,7 +31,6 @@ from deba.profiles import ProfileError, profile_path, read_profile, write_profil
 from deba.provenance import code_version
 from deba.throughput import measure
 
-NAME = "xeon-1thread-paper-fp32"
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -44,13 +45,21 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def profile_name(cpu: str) -> str:
+    """The stored profile's name: the CPU's model without vendor and trademark words, one thread, paper scale,
+    fp32 ("Intel(R) Xeon(R) Processor" -> "xeon-1thread-paper-fp32")."""
+    words = re.sub(r"\((R|TM)\)", " ", cpu, flags=re.I).lower().split()
+    model = "-".join(word for word in words if word not in {"intel", "amd", "processor", "cpu", "@"}) or "cpu"
+    return f"{re.sub(r'[^a-z0-9.-]+', '-', model).strip('-')}-1thread-paper-fp32"
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="skip a batch size whose warm-up and timed step are predicted to take longer")
     parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES), choices=ARCHITECTURES)
-    parser.add_argument("--out", type=Path, default=profile_path(NAME, REPO))
+    parser.add_argument("--out", type=Path, default=profile_path(profile_name(cpu_name()), REPO))
     args = parser.parse_args(argv)
     torch.set_num_threads(1)  # one core: the machine is shared, and one thread is what we can reproduce
     device = torch.device("cpu")
@@ -85,6 +94,9 @@ def main(argv=None) -> None:
             kept = read_profile(args.out)
         except ProfileError as error:
             parser.exit(2, f"cannot keep the other architectures' rows: {error}\n")
+        if kept.device_name != provenance["device_name"]:
+            parser.exit(2, f"{args.out} was measured on {kept.device_name}, this is {provenance['device_name']}: "
+                           "one profile holds one device's rows; give --out another file\n")
         rows += [row for row in kept.rows if row["arch"] not in args.architectures]
         failures += [failure for failure in kept.failures if failure["arch"] not in args.architectures]
         provenance.update(measured_at=kept.provenance["measured_at"], notes=(

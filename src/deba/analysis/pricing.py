@@ -98,15 +98,14 @@ def pricing_table(runs: pd.DataFrame, epochs: pd.DataFrame, profiles: Sequence[P
     pairs = priced_pairs(runs, epochs, profiles) if pairs is None else pairs
     methods = runs[~((runs["scheduler"] == BASELINE[0]) & (runs["variant"] == BASELINE[1]))][
         CELL + METHOD].drop_duplicates().sort_values(CELL + METHOD)
-    run_scale = _run_scale(runs)
+    run_scale, datasets = _run_scale(runs), sorted(runs["dataset"].unique())
     sizes = epochs.groupby(CELL + METHOD)["batch_size"].agg(["min", "max"])
     rows = []
     for profile in profiles:
         table = read_profile_table(profile)
         for scale in sorted(profile.scales()):
             at_scale = table[table["scale"] == scale]
-            ceilings = hardware.cell_ceilings(runs, _profile_throughput(profile, scale, sorted(runs["dataset"].unique())))
-            ceilings = ceilings.set_index(CELL)
+            ceilings = hardware.cell_ceilings(runs, _profile_throughput(profile, scale, datasets)).set_index(CELL)
             priced = pairs[(pairs["profile"] == profile.name) & (pairs["profile_scale"] == scale)]
             for dataset, arch, scheduler, variant in methods.itertuples(index=False, name=None):
                 profiled = at_scale.loc[at_scale["arch"] == arch, "batch_size"]

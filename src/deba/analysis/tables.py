@@ -329,9 +329,9 @@ def priced_markdown(deba: pd.DataFrame, pricing: pd.DataFrame) -> str:
     """DEBA's measured speedup per cell beside the speedup each stored device profile predicts from the same
     runs' trajectories (one column per profile and scale), with each profile's device under the table."""
     priced = pricing[(pricing["scheduler"] == "deba") & (pricing["variant"] == "main")]
+    measured = deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()
     frame = pd.DataFrame({"dataset": deba["dataset"], "architecture": deba["arch"],
-                          "measured speedup, % [95% CI]": [interval(*r) for r in
-                                                           deba[["speedup", "speedup_low", "speedup_high"]].to_numpy()]})
+                          "measured speedup, % [95% CI]": [interval(*r) for r in measured]})
     legend, scales = [], priced.groupby("profile")["profile_scale"].nunique()
     for (name, scale), rows in priced.groupby(["profile", "profile_scale"], sort=True):
         column = name if scales[name] == 1 else f"{name} ({scale} scale)"

@@ -59,7 +59,8 @@ def provenance(device: torch.device, environment: dict | None) -> dict:
             "command": "bash benchmarks/gpu_check.sh",
             "code_version": f"deba {code_version()}, git {os.environ.get(GIT_COMMIT_VARIABLE) or git_state()[0]}",
             "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "notes": f"ViT input {training.vit_input}; synthetic 32x32 batches; trainer's step incl. monitor"}
+            "vit_input": training.vit_input,
+            "notes": "synthetic 32x32 batches; the trainer's step, monitor included"}
 
 
 def run(section, device: torch.device, quick: bool, environment: dict | None) -> None:

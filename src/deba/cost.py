@@ -1,7 +1,10 @@
 """Device-hours of a workflow config's training grid, estimated from a measured throughput profile.
 
-    python -m deba.cost --config config/paper.yaml --throughput benchmarks/results/gpu_check.json
+    python -m deba.cost --config config/paper.yaml --throughput xeon-1thread-paper-fp32
     python -m deba.cost --config config/paper.yaml --throughput results/characterization/*/*/throughput.csv
+
+A profile is a stored device profile (`deba.profiles`: its name, or the path of its file under
+benchmarks/results/profiles/), a workflow's own per-cell throughput CSV, or `benchmarks/gpu_check.sh`'s JSON.
 
 Priced before anyone commits to the grid (`snakemake --cores all cost` measures only the profiles and runs
 this). For every run of `deba.grid.training_runs`, with b its starting batch size and tau(b) the step time
@@ -33,6 +36,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from . import profiles
 from .analysis.hardware import step_time_model
 from .config import ConfigError
 from .grid import train_config, training_runs
@@ -80,18 +84,34 @@ def normalize_profile(profile: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_profile(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, str]:
-    """Throughput rows from CSVs (the throughput rule's files) and/or gpu_check JSONs, and the hardware they
-    name: a JSON's `device` (e.g. the GPU's name), else the CSVs' `device` column (e.g. `cpu`, `cuda`)."""
+    """Throughput rows from stored profiles (by name or file), CSVs (the throughput rule's files) and/or
+    gpu_check JSONs, and the hardware they name: a stored profile's device and precision, a JSON's `device`
+    (e.g. the GPU's name), else the CSVs' `device` column (e.g. `cpu`, `cuda`)."""
     tables, hardware = [], []
-    for path in map(Path, paths):
+    for item in paths:
+        path = Path(item)
+        if not path.exists() and path.suffix == "" and len(path.parts) == 1:  # a stored profile's name
+            path = profiles.profile_path(str(item))
+            if not path.is_file():
+                raise CostError(f"{item!r} is neither a file nor a stored profile; stored: "
+                                f"{', '.join(profiles.stored_profiles()) or 'none'} (under {profiles.PROFILE_DIR}/)")
         if path.suffix == ".json":
             report = json.loads(path.read_text())
-            if "throughput" not in report:
-                raise CostError(f"{path}: no `throughput` list (expected benchmarks/gpu_check.py's JSON)")
-            table = pd.DataFrame(report["throughput"])
-            if "scale" in report and "scale" not in table.columns:
-                table["scale"] = report["scale"]
-            hardware.append(str(report.get("device", "unnamed device")))
+            if isinstance(report, dict) and "format" in report:
+                try:
+                    stored = profiles.read_profile(path)
+                except profiles.ProfileError as error:
+                    raise CostError(str(error)) from None
+                table = profiles.read_profile_table(stored)
+                hardware.append(stored.label())
+            elif "throughput" in report:
+                table = pd.DataFrame(report["throughput"])
+                if "scale" in report and "scale" not in table.columns:
+                    table["scale"] = report["scale"]
+                hardware.append(str(report.get("device", "unnamed device")))
+            else:
+                raise CostError(f"{path}: neither a stored profile ({profiles.FORMAT}) nor a `throughput` list "
+                                "(benchmarks/gpu_check.py's JSON)")
         else:
             table = pd.read_csv(path)
             hardware += [str(device) for device in table.get("device", pd.Series(["unnamed device"])).unique()]
@@ -226,7 +246,8 @@ def main(argv=None) -> None:
     parser.add_argument("--config", nargs="+", required=True,
                         help="workflow config file(s), merged in order (e.g. config/paper.yaml)")
     parser.add_argument("--throughput", nargs="+", required=True,
-                        help="throughput CSVs (rule `throughput`) and/or a gpu_check JSON")
+                        help="stored profile names or files (benchmarks/results/profiles/), throughput CSVs (rule "
+                             "`throughput`) and/or a gpu_check JSON")
     parser.add_argument("--hardware", help="name the device (default: the profile's own device field)")
     parser.add_argument("--csv", type=Path, help="also write the per-architecture table here")
     args = parser.parse_args(argv)

@@ -4,8 +4,12 @@ A profile is the step time of a training step against batch size, per architectu
 on one device in one precision and cuDNN mode, stored as one small JSON file with its provenance. The stored
 profiles live in `PROFILE_DIR` (benchmarks/results/profiles/, one file each, its stem the profile's name);
 docs/results.md describes the format. They are written by `benchmarks/gpu_check.sh` (a GPU lease) and
-`python -m benchmarks.paper_cpu_profile` (this CPU), or converted from a workflow's own per-cell profiles, and
-read by the analysis (`deba.analysis.pricing`) and the cost estimate (`deba.cost`).
+`python -m benchmarks.paper_cpu_profile` (this CPU), or converted from a finished grid's own per-cell profiles
+(`from_results`: a checkout after a run, or a recorded set), and read by the analysis (`deba.analysis.pricing`)
+and the cost estimate (`deba.cost`).
+
+    python -m deba.profiles list                                      # the stored profiles
+    python -m deba.profiles from-results recorded/cifar-cpu NAME      # a grid's profiles, stored as NAME
 
     {"format": "deba-throughput-profile/1",
      "provenance": {"device_name": ..., "device_type": "cuda" | "cpu", "precision": ..., "cudnn_mode": ...,
@@ -21,8 +25,11 @@ without pandas, and the analysis reads them without torch (`read_profile_table` 
 
 from __future__ import annotations
 
+import argparse
+import csv
 import json
 import math
+import statistics
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +37,12 @@ from pathlib import Path
 FORMAT = "deba-throughput-profile/1"
 PROFILE_DIR = "benchmarks/results/profiles"  # relative to the repository root
 SUFFIX = ".json"
+ALL = "all"  # a config's `price_on: all`: every stored profile
 
 REQUIRED_PROVENANCE = ("device_name", "device_type", "precision", "cudnn_mode", "torch", "measured_at")
 # The rest a writer should give where it applies (`None` where it does not: no driver on a CPU).
 OPTIONAL_PROVENANCE = ("memory_format", "cuda", "cudnn", "driver", "python", "threads", "hostname", "command",
-                       "code_version", "notes")
+                       "code_version", "vit_input", "notes")
 ROW_KEYS = ("arch", "scale", "batch_size", "step_time_s", "images_per_s")
 OPTIONAL_ROW_KEYS = ("rounds", "timed_steps", "step_time_min_s", "step_time_max_s")
 FAILURE_KEYS = ("arch", "scale", "batch_size", "error")
@@ -61,8 +69,11 @@ class Profile:
         return {row["scale"] for row in self.rows}
 
     def label(self) -> str:
-        """How a table names this profile: device, precision."""
-        return f"{self.device_name} ({self.provenance['precision']})"
+        """How a table names this profile: device (threads, for a CPU), precision."""
+        threads = self.provenance.get("threads")
+        per_thread = (f", {threads} thread{'s' if threads != 1 else ''}"
+                      if self.provenance["device_type"] == "cpu" and threads else "")
+        return f"{self.device_name}{per_thread} ({self.provenance['precision']})"
 
 
 def profile_path(name: str, root: str | Path = ".") -> Path:
@@ -100,13 +111,24 @@ def read_profile(path: str | Path) -> Profile:
     return Profile(path.stem, document["provenance"], document["rows"], document.get("failures", []))
 
 
-def load_named(names: list[str], root: str | Path = ".") -> list[Profile]:
-    """The stored profiles `names` (a config's `price_on`), with an error listing the stored ones if one is missing."""
-    missing = [name for name in names if not profile_path(name, root).is_file()]
+def resolve_names(selection: str | list[str], root: str | Path = ".") -> list[str]:
+    """The stored profile names a config's `price_on` selects: `ALL` (every stored profile, so a newly stored
+    one is priced without editing a config), or a list of names, each of which must be stored (the error names
+    the missing ones and lists the stored ones)."""
+    if selection == ALL:
+        return stored_profiles(root)
+    if isinstance(selection, str):
+        selection = [selection]
+    missing = [name for name in selection if not profile_path(name, root).is_file()]
     if missing:
         raise ProfileError(f"no stored throughput profile {', '.join(map(repr, missing))} under {PROFILE_DIR}/; "
                            f"stored: {', '.join(stored_profiles(root)) or 'none'}")
-    return [read_profile(profile_path(name, root)) for name in names]
+    return list(selection)
+
+
+def load_named(names: list[str], root: str | Path = ".") -> list[Profile]:
+    """The stored profiles `names` (a config's `price_on`), with an error listing the stored ones if one is missing."""
+    return [read_profile(profile_path(name, root)) for name in resolve_names(list(names), root)]
 
 
 def read_profile_table(profile: Profile):
@@ -119,7 +141,7 @@ def read_profile_table(profile: Profile):
 
 # What two measurements must share to be one profile: the same device, software and settings.
 SAME_IN_MERGED = ("device_name", "device_type", "precision", "memory_format", "cudnn_mode", "torch", "cuda",
-                  "cudnn", "driver")
+                  "cudnn", "driver", "vit_input")
 
 
 def merge_profiles(profiles: list[Profile]) -> tuple[dict, list[dict], list[dict]]:
@@ -199,22 +221,106 @@ def _check_row(row, where: str) -> None:
                            f"({row['images_per_s']} x {row['step_time_s']} != {row['batch_size']})")
 
 
-def main(argv=None) -> None:
-    """`python -m deba.profiles merge OUT IN [IN ...]`: write the profile merged from parts (`merge_profiles`)."""
-    import argparse
+def from_results(root: str | Path) -> tuple[dict, list[dict]]:
+    """(provenance, rows) of the per-cell throughput profiles of the finished grid under `root` (a checkout
+    after a workflow run, or a recorded set: both hold results/grid.json and results/characterization/).
 
-    parser = argparse.ArgumentParser(prog="python -m deba.profiles", description=main.__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    merge = commands.add_parser("merge", help="one profile from parts measured separately")
+    Rows: every cell's `throughput.csv`, keyed by architecture and scale (an architecture profiled in several
+    datasets' cells, on the same synthetic CIFAR-shaped input, gets the median step time). Provenance comes
+    from the grid's run folders (`config.json`): device, torch, Python, threads, code version, ViT input and
+    cuDNN mode as training used them; `measured_at` is the date the grid's first run started, since the
+    workflow profiles each cell during the grid and its files record no time of their own."""
+    from deba.analysis.layout import GRID_MANIFEST
+    from deba.contract import CONFIG_FILE, throughput_file
+
+    root = Path(root)
+    manifest = root / GRID_MANIFEST
+    if not manifest.is_file():
+        raise ProfileError(f"{manifest} is missing: {root} holds no finished grid (a checkout after a workflow run, "
+                           "or a recorded set)")
+    grid = json.loads(manifest.read_text())
+    times: dict[tuple[str, str, int], list[float]] = {}
+    devices = set()
+    for dataset, arch in grid["cells"]:
+        path = root / throughput_file(dataset, arch)
+        if not path.is_file():
+            raise ProfileError(f"{path} is missing: the grid's cell ({dataset}, {arch}) has no throughput profile")
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                times.setdefault((row["arch"], row["scale"], int(row["batch_size"])), []).append(
+                    float(row["step_time_s"]))
+                devices.add(row["device"])
+    runs = [json.loads((root / run / CONFIG_FILE).read_text()) for run in grid["runs"]
+            if (root / run / CONFIG_FILE).is_file()]
+    if not runs:
+        raise ProfileError(f"{root}: none of the grid's run folders has a {CONFIG_FILE} to take the provenance from")
+    if len(devices) != 1:
+        raise ProfileError(f"{root}: the grid's throughput profiles come from {len(devices)} device types "
+                           f"({', '.join(sorted(devices)) or 'none'}); store one profile per device")
+    device_type = "cuda" if devices.pop().startswith("cuda") else "cpu"
+    provenance_of = [run["provenance"] for run in runs]
+    config_of = [run["config"] for run in runs]
+
+    def joined(values) -> str | None:  # the one value the runs recorded, or each of them
+        return ", ".join(sorted({str(value) for value in values if value is not None})) or None
+
+    provenance = {
+        "device_name": joined(p.get("device_name") for p in provenance_of),
+        "device_type": device_type,
+        "precision": "bf16-autocast" if device_type == "cuda" else "fp32",  # deba.train: bf16 autocast on GPUs
+        "cudnn_mode": ("n/a" if device_type == "cpu" else
+                       "deterministic, no autotuning" if all(c.get("deterministic", True) for c in config_of)
+                       else "autotuned"),
+        "torch": joined(p["packages"].get("torch") for p in provenance_of),
+        "measured_at": min(p["started_at"] for p in provenance_of)[:10],
+        "python": joined(p.get("python") for p in provenance_of),
+        "threads": int(statistics.median(int(p["threads"]) for p in provenance_of)),
+        "hostname": joined(p.get("hostname") for p in provenance_of),
+        "code_version": joined(p.get("code_version") for p in provenance_of),
+        "vit_input": joined(c.get("vit_input") for c in config_of),
+        "notes": "measured by the workflow's throughput rule during the grid's run (per cell, on synthetic "
+                 "CIFAR-shaped data, at the thread count training used); measured_at is the date its first "
+                 "run started",
+    }
+    rows = [{"arch": arch, "scale": scale, "batch_size": batch, "step_time_s": statistics.median(values),
+             "images_per_s": batch / statistics.median(values)}
+            for (arch, scale, batch), values in sorted(times.items())]
+    return provenance, rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deba.profiles", description=__doc__.split("\n\n")[0])
+    actions = parser.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="the stored profiles: name, device, precision, scales, architectures, date")
+    convert = actions.add_parser("from-results", help="store a finished grid's own per-cell throughput profiles")
+    convert.add_argument("root", type=Path, help="a checkout after a workflow run, or a recorded set")
+    convert.add_argument("name", help=f"the stored profile's name (the file {PROFILE_DIR}/NAME{SUFFIX})")
+    merge = actions.add_parser("merge", help="one profile from parts measured separately (merge_profiles)")
     merge.add_argument("out", type=Path)
     merge.add_argument("parts", type=Path, nargs="+")
+    parser.add_argument("--repo", type=Path, default=Path("."), help="the repository root (default: .)")
     args = parser.parse_args(argv)
     try:
-        path = write_profile(args.out, *merge_profiles([read_profile(part) for part in args.parts]))
+        if args.action == "list":
+            for profile in load_named(stored_profiles(args.repo), args.repo):
+                archs = sorted({row["arch"] for row in profile.rows})
+                print(f"{profile.name}: {profile.label()}, {profile.provenance['device_type']}, scale "
+                      f"{', '.join(sorted(profile.scales()))}, {len(archs)} architectures, "
+                      f"measured {profile.provenance['measured_at']}")
+            return 0
+        if args.action == "merge":
+            path = write_profile(args.out, *merge_profiles([read_profile(part) for part in args.parts]))
+            print(f"wrote {path}")
+            return 0
+        provenance, rows = from_results(args.root)
+        provenance["command"] = f"python -m deba.profiles from-results {args.root} {args.name}"
+        path = write_profile(profile_path(args.name, args.repo), provenance, rows)
+        print(f"wrote {path} ({len(rows)} rows)")
     except ProfileError as error:
-        sys.exit(f"deba.profiles: {error}")
-    print(f"wrote {path}")
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

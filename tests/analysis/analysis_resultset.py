@@ -146,3 +146,28 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
         throughput_files.append(throughput)
         thresholds_files.append(thresholds)
     return {"runs": run_folders, "throughput": throughput_files, "thresholds": thresholds_files, "cells": cells}
+
+
+def price_result_set(aggregate_out: dict[str, str], stats_out: dict[str, str], root: Path, *,
+                     n_resamples: int) -> dict:
+    """The result set's runs priced (rule device_pricing) on two stored profiles: one made of its own throughput
+    rows (CPU scale) and one at paper scale with only ResNet-18, so the tables show a scale mismatch and a
+    missing architecture; adds the pricing files to `stats_out` and returns the tables."""
+    import pandas as pd
+
+    from deba.analysis import layout, pricing
+    from deba.profiles import profile_path, write_profile
+
+    provenance = {"device_name": "Test CPU", "device_type": "cpu", "precision": "fp32", "cudnn_mode": "n/a",
+                  "torch": "2.14.1", "measured_at": "2026-12-05", "threads": 1}
+    own = pd.read_csv(aggregate_out["throughput"]).groupby(["arch", "scale", "batch_size"], as_index=False)[
+        "step_time_s"].median()
+    rows = [{"arch": arch, "scale": scale, "batch_size": int(batch), "step_time_s": step, "images_per_s": batch / step}
+            for arch, scale, batch, step in own.itertuples(index=False)]
+    paths = [write_profile(profile_path("result-set-cpu", root), provenance, rows),
+             write_profile(profile_path("result-set-paper", root), {**provenance, "device_name": "Test GPU",
+                                                                     "device_type": "cuda"},
+                           [{**row, "scale": "paper"} for row in rows if row["arch"] == "resnet18"])]
+    stats_out.update({name: str(Path(stats_out["claims"]).with_name(f"{name}.csv")) for name in layout.PRICING_FILES})
+    return pricing.write_pricing(aggregate_out["runs"], aggregate_out["epochs"], paths, stats_out,
+                                 n_resamples=n_resamples)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .analysis_resultset import write_result_set
+from .analysis_resultset import price_result_set, write_result_set
 
 
 @pytest.fixture(scope="session")
@@ -24,4 +24,5 @@ def analysed(result_set):
     stats_out = {name: str(root / "stats" / f"{name}.csv") for name in pipeline.STATS_FILES}
     tables = pipeline.statistics(aggregate_out["runs"], aggregate_out["epochs"], aggregate_out["throughput"],
                                  stats_out, n_resamples=999)
+    tables.update(price_result_set(aggregate_out, stats_out, root, n_resamples=999))
     return root, aggregate_out, stats_out, tables

@@ -4,12 +4,13 @@ awkward names are escaped, and a degenerate grid (one seed, no ablations, no com
 import hashlib
 import re
 
+import pandas as pd
 import pytest
 
-from deba.analysis import aggregation, figures, layout, macros, pipeline, tables
+from deba.analysis import aggregation, figures, layout, macros, pipeline, pricing, tables
 from deba.analysis.render import render_all
 
-from .analysis_resultset import Grid, write_result_set
+from .analysis_resultset import Grid, price_result_set, write_result_set
 
 
 def _sources(analysed):
@@ -72,6 +73,7 @@ def test_degenerate_grid_renders(tmp_path):
     row = result["comparisons"].iloc[0]
     assert row["n_pairs"] == 1 and "no interval" in row["note"]
     assert result["claims"]["verdict"].eq("inconclusive at this scale").sum() >= 5
+    price_result_set(aggregate_out, stats_out, tmp_path, n_resamples=200)
     written = render_all(aggregate_out, stats_out, tmp_path / "generated", n_resamples=200)
     assert len(written) == len(layout.FIGURE_INPUTS) + len(layout.TABLE_INPUTS) + 1
     assert r"\DebaWindowAccDelta}{n/a}" in (tmp_path / "generated" / "macros.tex").read_text()
@@ -87,3 +89,23 @@ def test_the_headline_names_the_kept_batch_pairs_only_when_there_are_some(analys
     pairs.loc[kept, ["batch_changes", "speedup"]] = [0, -0.05]
     headline = tables.headline_markdown(result["comparisons"], pairs)
     assert f"after the baselines): \u22125.0 [\u22125.0, \u22125.0] % ({int(kept.sum())} pairs)" in headline
+
+
+def test_the_priced_speedups_show_beside_the_measured_ones_and_apart_from_the_measured_verdicts(analysed, tmp_path):
+    _, _, stats_out, result = analysed
+    sources = _sources(analysed)
+    priced = tables.render("pricing", sources, tmp_path / "pricing.tex").read_text()
+    assert r"\label{tab:pricing}" in priced and "result-set-cpu" in priced and "result-set-paper" in priced
+    assert "paper (runs: cpu)" in priced and "no rows" in priced  # scale mismatch; mobilenet_v3 not at paper scale
+    claims = tables.render("claims", sources, tmp_path / "claims.tex").read_text()
+    measured_rows, predicted_rows = len(result["claims"]), len(result["predicted_claims"])
+    assert claims.count("predicted: ") == predicted_rows == 2 * 3  # two profiles, three speed claims
+    assert claims.count(r"\\") - claims.count("predicted: ") >= measured_rows
+    assert "(predicted on Test GPU (fp32), profile result-set-paper)" in claims
+    predicted_lines = [line for line in claims.splitlines() if "predicted: " in line]
+    assert not any("textbackslash" in line for line in predicted_lines)  # escaped once, not twice
+    headline = tables.headline_markdown(result["comparisons"], result["pairs"], pd.read_csv(stats_out["device_pricing"]))
+    assert "predicted on result-set-cpu, % [95% CI]; ceiling, %" in headline
+    assert "`result-set-paper`: Test GPU (fp32), paper-scale profile, cpu-scale runs" in headline
+    assert pricing.NO_ROWS in headline
+    assert headline.startswith(tables.headline_markdown(result["comparisons"], result["pairs"]))

@@ -111,6 +111,28 @@ def test_profiles_are_read_from_csv_and_gpu_check_json_with_the_device_named(tmp
     assert profile.loc[profile["arch"] == "resnet18", "step_time_s"].tolist() == pytest.approx([1.5, 2.0, 3.0])
 
 
+def test_a_stored_profile_is_read_by_name_or_path_with_its_device_and_precision(tmp_path, monkeypatch):
+    from deba.profiles import profile_path, write_profile
+
+    provenance = {"device_name": "NVIDIA H200", "device_type": "cuda", "precision": "bf16-autocast",
+                  "cudnn_mode": "deterministic, no autotuning", "torch": "2.11.0", "measured_at": "2026-12-05"}
+    rows = [{"arch": "resnet18", "scale": "cpu", "batch_size": int(b), "step_time_s": b / rate, "images_per_s": rate}
+            for b, rate in zip(PROFILE["batch_size"], PROFILE["images_per_s"])]
+    path = write_profile(profile_path("h200", tmp_path), provenance, rows)
+    monkeypatch.chdir(tmp_path)
+    for given in ("h200", path):
+        profile, hardware = read_profile([given])
+        assert hardware == "NVIDIA H200 (bf16-autocast)"
+        assert profile["step_time_s"].tolist() == pytest.approx([1.5, 2.0, 3.0])
+        # priced exactly as the same rows from a CSV are
+        assert estimate_runs(tiny_config(), profile)["total_s"].tolist() == pytest.approx([22.0, 22.0])
+    with pytest.raises(CostError, match="'h100' is neither a file nor a stored profile; stored: h200"):
+        read_profile(["h100"])
+    path.write_text(path.read_text().replace('"torch": "2.11.0",', ""))
+    with pytest.raises(CostError, match="provenance lacks torch"):
+        read_profile(["h200"])
+
+
 def test_validation_compares_fixed_runs_with_their_measured_training_time():
     estimate = estimate_runs(tiny_config(seeds=[0, 1]), PROFILE)
     measured = pd.DataFrame({"dataset": "synthetic", "arch": "resnet18", "scheduler": ["fixed", "fixed", "deba"],

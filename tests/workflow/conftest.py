@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from deba.profiles import PROFILE_DIR
+
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def copy_workflow(target: Path) -> Path:
-    """Snakefile, workflow/, config/, profiles/ and the hand-written paper sources (not generated files),
-    plus links to what the smells rules read: `src/` (the self-scan) and the hand-labelled stage sample."""
+    """Snakefile, workflow/, config/, profiles/, the stored device profiles the pricing reads and the
+    hand-written paper sources (not generated files), plus links to what the smells rules read: `src/` (the
+    self-scan) and the hand-labelled stage sample."""
     target.mkdir(parents=True, exist_ok=True)
     (target / "src").symlink_to(REPO / "src")
     (target / "tests" / "data").mkdir(parents=True)
@@ -22,7 +25,7 @@ def copy_workflow(target: Path) -> Path:
     if (REPO / "recorded").is_dir():  # recorded results the smells rules read (the 44-project corpus)
         (target / "recorded").symlink_to(REPO / "recorded")
     shutil.copy(REPO / "Snakefile", target / "Snakefile")
-    for folder in ("workflow", "config", "profiles"):
+    for folder in ("workflow", "config", "profiles", PROFILE_DIR):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "paper", target / "paper",
                     ignore=shutil.ignore_patterns("generated", "*.pdf", "*.aux", "*.log", "*.fls", "*.fdb_latexmk",

@@ -17,6 +17,7 @@ import pytest
 from snakemake.api import SnakemakeApi
 from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
 
+from deba.profiles import PROFILE_DIR
 from paperkit.closure import module_closure
 
 from .conftest import snakemake
@@ -153,3 +154,20 @@ def test_figures_and_all_do_not_invalidate_each_other(tiny_workflow, tmp_path):
         result = snakemake(workdir, target, "--cores", "1", *TINY)
         output = result.stdout + result.stderr
         assert "Nothing to be done" in output, f"snakemake {target}:\n{output[-3000:]}"
+
+
+def test_a_newly_stored_or_changed_profile_reruns_the_pricing_and_what_shows_it_only(tiny_workflow, tmp_path):
+    """price_on: all (the default): a profile stored later (a GPU lease's) is priced without editing a config,
+    and neither it nor an edit of a stored profile reruns the statistics or anything before them."""
+    workdir = copy_finished(tiny_workflow, tmp_path / "profiles")
+    folder = workdir / PROFILE_DIR
+    stored = sorted(folder.glob("*.json"))
+    shutil.copyfile(stored[0], folder / "a-gpu-lease.json")
+    added, _ = planned_jobs(workdir)
+    stored[0].write_text(stored[0].read_text().replace('"notes": "', '"notes": "edited; ', 1))
+    (folder / "a-gpu-lease.json").unlink()
+    changed, _ = planned_jobs(workdir)
+    for jobs in (added, changed):
+        rules = {rule for rule, _ in jobs}
+        assert "device_pricing" in rules, jobs
+        assert rules <= {"device_pricing", "table", "readme_assets", "paper_pdf", "report", "all"}, rules

@@ -7,6 +7,8 @@ import pytest
 from snakemake.api import SnakemakeApi
 from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, ResourceSettings
 
+from deba.profiles import PROFILE_DIR, stored_profiles
+
 from .conftest import REPO, copy_workflow, snakemake
 
 
@@ -44,6 +46,7 @@ def test_the_default_config_covers_every_stage(workdir):
         assert jobs[later] >= 1, later
     # the recorded CIFAR-10 CPU-scale run's section (config paper_recorded_sets), which trains nothing
     assert jobs["recorded_statistics"] == jobs["recorded_assets"] == jobs["recorded_sections"] == 1
+    assert jobs["device_pricing"] == jobs["recorded_pricing"] == 1
 
 
 @pytest.mark.parametrize("configfile", ["config/cifar-cpu.yaml", "config/tiny.yaml"])
@@ -80,6 +83,42 @@ def test_an_unknown_recorded_set_is_refused_naming_the_key_and_the_sets_there_ar
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "paper_recorded_sets names 'cifar-gpu'" in output and "['cifar-cpu']" in output
+
+
+def test_an_unknown_price_on_profile_is_refused_naming_the_stored_ones(workdir):
+    result = snakemake(workdir, "-n", "--config", "price_on=[h100]", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "config key price_on: no stored throughput profile 'h100'" in output
+    assert "stored: " + ", ".join(stored_profiles(REPO)) in output
+
+
+def test_the_stored_profiles_are_inputs_of_the_pricing_rules_and_of_no_other(workdir):
+    """price_on: all (the default) prices on every stored profile, the recorded set in the paper included; a
+    list prices on those named only."""
+    stored = {f"{PROFILE_DIR}/{name}.json" for name in stored_profiles(REPO)}
+    readers = profile_readers(workdir, "config/config.yaml")
+    assert set(readers) == {"device_pricing", "recorded_pricing"} and all(found == stored for found in readers.values())
+    one = sorted(stored_profiles(REPO))[0]
+    readers = profile_readers(workdir, "config/config.yaml", price_on=[one])
+    assert readers["device_pricing"] == {f"{PROFILE_DIR}/{one}.json"}
+
+
+def profile_readers(workdir: Path, configfile: str, **overrides) -> dict[str, set[str]]:
+    """Rule name -> the stored profile files its jobs read, in the DAG of `configfile` (a dry run)."""
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
+                                    config_settings=ConfigSettings(configfiles=[workdir / configfile],
+                                                                   config=overrides),
+                                    snakefile=workdir / "Snakefile", workdir=workdir)
+        dag_api = workflow_api.dag(DAGSettings(targets={"all"}))
+        dag_api.execute_workflow(executor="dryrun")
+        readers: dict[str, set[str]] = {}
+        for job in workflow_api._workflow.dag.jobs:
+            found = {str(path) for path in job.input if str(path).startswith(PROFILE_DIR)}
+            if found:
+                readers.setdefault(job.rule.name, set()).update(found)
+        return readers
 
 
 def test_min_batch_above_max_batch_is_refused_by_the_grid_check(workdir):

@@ -1,4 +1,5 @@
-"""What the README shows from a run: one figure as a small PNG and the headline table in Markdown.
+"""What the README shows from a run: one figure as a small PNG and the headline table in Markdown (with the
+speedups the stored device profiles predict beside the measured ones).
 
 Both are committed (docs/ for the default run, docs/cifar-cpu/ for the CIFAR-10 one: config
 `readme_assets_dir`), so the README shows results before anyone runs anything; the workflow regenerates
@@ -14,6 +15,7 @@ rule readme_assets:
         unpack(lambda wildcards: layout.figure_sources("accuracy_time")),
         comparisons=layout.source_path("comparisons"),
         pairs=layout.source_path("pairs"),
+        pricing=layout.source_path("device_pricing"),
     output:
         figure=README_ASSETS[0],
         table=README_ASSETS[1],

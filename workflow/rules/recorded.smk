@@ -2,7 +2,7 @@
 run's paper carries the recorded CIFAR-10 CPU-scale run (recorded/cifar-cpu) as a section of its own.
 
 Per set: statistics recomputed by the current analysis code from the set's recorded aggregate tables
-(results/recorded/NAME/stats/), then every figure, table and the macro file with the set's own macro prefix
+(results/recorded/NAME/stats/), its runs priced on the config's stored device profiles (pricing.smk), then every figure, table and the macro file with the set's own macro prefix
 and table labels (paper/generated/recorded/NAME/), and the hand-written section paper/recorded/NAME.tex;
 paper/generated/recorded.tex inputs them all (nothing when the list is empty). Nothing here trains, so
 `snakemake figures` makes these too. The statistics and asset jobs claim every local core: they are cheap,
@@ -38,12 +38,34 @@ rule recorded_statistics:
         "../scripts/analysis_statistics.py"
 
 
+rule recorded_pricing:
+    """A recorded set's runs priced on the stored device profiles the config names (`price_on`)."""
+    input:
+        runs=layout.recorded_source_path("{name}", "runs"),
+        epochs=layout.recorded_source_path("{name}", "epochs"),
+        profiles=PRICING_PROFILES,
+    output:
+        **{table: layout.recorded_source_path("{name}", table) for table in layout.PRICING_FILES},
+    params:
+        price_on=PRICE_ON,
+        n_resamples=ANALYSIS_RESAMPLES,
+        seed=0,
+        code=script_code("analysis_pricing.py"),
+    log:
+        "results/logs/analysis/recorded_{name}_pricing.log",
+    conda:
+        DEBA_ENV
+    script:
+        "../scripts/analysis_pricing.py"
+
+
 rule recorded_assets:
     """A recorded set's figures, tables and macros, with the set's own macro, label and caption prefixes
     (deba.analysis.render.recorded_prefixes: a function of the set's name, so the name is the only param)."""
     input:
         **{table: layout.recorded_source_path("{name}", table) for table in layout.AGGREGATE_FILES},
         **recorded_stats("{name}"),
+        **{table: layout.recorded_source_path("{name}", table) for table in layout.PRICING_FILES},
     output:
         recorded_assets("{name}"),
     params:

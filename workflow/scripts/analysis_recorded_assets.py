@@ -9,7 +9,7 @@ with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     sources = dict(snakemake.input.items())  # noqa: F821
     generated = layout.recorded_generated_dir(snakemake.wildcards.name)  # noqa: F821
     written = render_all({t: sources[t] for t in layout.AGGREGATE_FILES},
-                         {t: sources[t] for t in layout.STATS_FILES}, generated,
+                         {t: sources[t] for t in layout.STATS_FILES + layout.PRICING_FILES}, generated,
                          n_resamples=snakemake.params.n_resamples,  # noqa: F821
                          **recorded_prefixes(snakemake.wildcards.name))  # noqa: F821
     expected = set(map(str, snakemake.output))  # noqa: F821

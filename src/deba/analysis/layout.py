@@ -3,6 +3,7 @@ the workflow imports this while parsing, so it must stay as cheap as Snakemake i
 
     results/aggregate/{runs,epochs,throughput,thresholds}.csv   one row per run / epoch / profile point / cell
     results/stats/<STATS_FILES>.csv                              every statistic (deba.analysis.pipeline)
+    results/stats/<PRICING_FILES>.csv                            trajectories priced on stored device profiles
     paper/generated/figures/<name>.pdf                           figures (main.tex: \\graphicspath)
     paper/generated/tables/<name>.tex                            tables (main.tex: \\input)
     paper/generated/macros.tex                                   every number the prose quotes
@@ -22,6 +23,9 @@ MACROS_PATH = f"{GENERATED_DIR}/macros.tex"
 AGGREGATE_FILES = ("runs", "epochs", "throughput", "thresholds")
 STATS_FILES = ("pairs", "comparisons", "characterization_runs", "characterization", "hardware", "correlations",
                "loao", "ablations", "ablation_contrasts", "sensitivity", "claims")
+# Written by a rule of their own (deba.analysis.pricing, workflow/rules/pricing.smk), whose inputs are the stored
+# device profiles the config prices on: adding or changing a profile reruns the pricing, not the statistics.
+PRICING_FILES = ("device_pricing", "predicted_claims")
 
 # name -> the aggregated/statistics tables it reads, in the order its function takes them.
 FIGURE_INPUTS = {
@@ -38,7 +42,8 @@ TABLE_INPUTS = {
     "ablations": ("ablations",),
     "sensitivity": ("sensitivity",),
     "comparators": ("comparisons",),
-    "claims": ("claims",),
+    "claims": ("claims", "predicted_claims"),
+    "pricing": ("device_pricing",),
 }
 MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao", "hardware",
                 "ablation_contrasts", "claims")
@@ -58,9 +63,9 @@ def source_path(table: str) -> str:
     """The CSV file of an aggregated or statistics table, by name."""
     if table in AGGREGATE_FILES:
         return f"{AGGREGATE_DIR}/{table}.csv"
-    if table in STATS_FILES:
+    if table in STATS_FILES + PRICING_FILES:
         return f"{STATS_DIR}/{table}.csv"
-    raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES}")
+    raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES + PRICING_FILES}")
 
 
 def figure_sources(name: str) -> dict[str, str]:
@@ -93,9 +98,9 @@ def recorded_source_path(name: str, table: str) -> str:
     """A recorded set's aggregate table (as recorded) or statistics table (recomputed), by table name."""
     if table in AGGREGATE_FILES:
         return f"{RECORDED_DIR}/{name}/{source_path(table)}"
-    if table in STATS_FILES:
+    if table in STATS_FILES + PRICING_FILES:
         return f"results/recorded/{name}/stats/{table}.csv"
-    raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES}")
+    raise KeyError(f"unknown table {table!r}; known: {AGGREGATE_FILES + STATS_FILES + PRICING_FILES}")
 
 
 def recorded_generated_dir(name: str) -> str:

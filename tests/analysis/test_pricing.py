@@ -132,3 +132,12 @@ def test_no_profile_gives_empty_tables_with_their_columns():
     table, predicted = pricing.price(*grid(), [], n_resamples=200)
     assert table.empty and list(table.columns) == pricing.COLUMNS
     assert predicted.empty and list(predicted.columns) == pricing.CLAIM_COLUMNS
+
+
+def test_a_verdict_resting_on_part_of_a_claims_architectures_names_the_unpriced_ones():
+    light_cnns = [grid(arch=arch) for arch in ("mobilenet_v3", "densenet121")]
+    runs, epochs = (pd.concat(tables, ignore_index=True) for tables in zip(*light_cnns))
+    light = verdict(runs, epochs, {"densenet121": FLAT}, claim="light-speedup")
+    assert light["n"] == 6 and light["reason"].endswith("not priced (no profile rows at this scale): mobilenet_v3")
+    assert "not priced" not in verdict(runs, epochs, {"densenet121": FLAT, "mobilenet_v3": FLAT},
+                                       claim="light-speedup")["reason"]

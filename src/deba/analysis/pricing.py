@@ -194,6 +194,9 @@ def predicted_claims(runs: pd.DataFrame, pairs: pd.DataFrame, pricing: pd.DataFr
                 profiled = {row["arch"] for row in profile.rows if row["scale"] == scale}
                 verdict, reason = _verdict(set(archs) & in_grid, profiled, values, used, ceiling, low, high,
                                            ci_low, ci_high)
+                unpriced = sorted((set(archs) & in_grid) - profiled)
+                if unpriced and set(archs) & in_grid & profiled:  # the verdict rests on part of the claim
+                    reason += f"; not priced (no profile rows at this scale): {', '.join(unpriced)}"
                 rows.append({"id": claim_id, "claim": plain_claim(text), "profile": profile.name,
                              "device": profile.label(), "precision": profile.provenance["precision"],
                              "profile_scale": scale, "run_scale": run_scale, "scale_differs": scale != run_scale,

@@ -76,7 +76,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--device", choices=DEVICES, default="cpu", help="where every benchmark runs")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["data", "trainer", "monitor", "throughput", "compile", "smells", "workflow"])
+                        choices=["data", "trainer", "monitor", "throughput", "fast_path", "compile", "smells", "workflow"])
     args = parser.parse_args(argv)
     from deba.train import resolve_device
 
@@ -118,6 +118,15 @@ def main(argv=None) -> None:
     if "throughput" not in args.skip:
         sizes = (16, 64, 256) if args.quick else (16, 32, 64, 128, 256, 512, 1024, 2048)
         results["throughput"] = training.bench_throughput(device, batch_sizes=sizes, timed_steps=1 if args.quick else 2)
+    if "fast_path" not in args.skip and device.type == "cpu":
+        # precision and memory format per architecture on this CPU: its own files, and the table it chooses from
+        from . import cpu_fast_path
+
+        cpu_fast_path.main(["--quick"] if args.quick else [])
+        suffix = "-quick" if args.quick else ""
+        results.setdefault("extra_tables", []).append(
+            "Precision and memory format on this CPU (`benchmarks/cpu_fast_path.py`): "
+            + (RESULTS / f"cpu_fast_path{suffix}.md").read_text())
     if "compile" not in args.skip:
         from . import bench_compile
 

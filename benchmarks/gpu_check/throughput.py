@@ -21,7 +21,9 @@ import torch
 from deba.config import ARCHITECTURES, TrainConfig
 from deba.profiles import write_profile
 from deba.provenance import code_version, git_state
-from deba.throughput import TrainingStep, device_settings, profile_rounds, release_memory
+from deba.fast_path import PRECISION_LABEL
+from deba.fast_path import resolve as resolve_fast_path
+from deba.throughput import TrainingStep, profile_rounds, release_memory
 
 PROFILE_FILE = "profile.json"
 # The checkout's commit, for a copy of the checkout without its .git (the device machine's).
@@ -34,23 +36,31 @@ WEIGHT = {"resnet18": 1.0, "resnet50": 2.0, "densenet121": 4.0, "efficientnet_b0
           "vit_b16": 4.0}
 # Rounds beyond the first run only within an architecture's share; one round is 5 timed steps per batch size.
 MIN_ROUNDS = 1
-SETTINGS = {  # batch sizes, rounds, timed steps per round
+SETTINGS = {  # batch sizes, rounds, timed steps per round; the trainer's precision (`quick`: one for every
+    # architecture, as a stored profile has one, where a CPU's `auto` may choose per architecture)
     "full": {"scales": ("paper", "cpu"), "batch_sizes": [16, 32, 64, 128, 256, 512, 1024, 2048], "rounds": 3,
-             "timed_steps": 5, "warmup_steps": 3},
-    "quick": {"scales": ("cpu",), "batch_sizes": [4, 8], "rounds": 2, "timed_steps": 1, "warmup_steps": 1},
+             "timed_steps": 5, "warmup_steps": 3, "precision": "auto"},
+    "quick": {"scales": ("cpu",), "batch_sizes": [4, 8], "rounds": 2, "timed_steps": 1, "warmup_steps": 1,
+              "precision": "fp32"},
 }
 
 
-def provenance(device: torch.device, environment: dict | None) -> dict:
-    """The profile's provenance: the trainer's settings on this device, and the versions `environment` found."""
+def provenance(device: torch.device, environment: dict | None, precision: str = "auto") -> dict:
+    """The profile's provenance: the trainer's settings on this device at `precision` (deba.fast_path), and the
+    versions `environment` found."""
     environment = environment or {}
     versions = environment.get("versions", {})
     smi = environment.get("nvidia_smi") or {}
-    settings = device_settings(device, "resnet18")
     training = TrainConfig()
+    settings = {arch: resolve_fast_path(arch, device.type, precision, training.memory_format)
+                for arch in ARCHITECTURES}
+    precisions = {setting.precision for setting in settings.values()}
+    if len(precisions) != 1:  # a stored profile has one precision (deba.profiles); a CPU's auto may mix them
+        raise RuntimeError(f"the trainer's precision differs between architectures on {device} ({settings}); "
+                           "profile them as separate profiles with an explicit precision")
     return {"device_name": versions.get("device_name") or str(device), "device_type": device.type,
-            "precision": settings["precision"],
-            "memory_format": "channels_last for CNNs, contiguous for the ViT" if device.type == "cuda" else "contiguous",
+            "precision": PRECISION_LABEL[precisions.pop()],
+            "memory_format": ", ".join(f"{arch} {setting.memory_format}" for arch, setting in settings.items()),
             "cudnn_mode": ("deterministic" if training.deterministic else "benchmark") if device.type == "cuda" else "n/a",
             "torch": torch.__version__, "cuda": torch.version.cuda,
             "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
@@ -75,7 +85,7 @@ def run(section, device: torch.device, quick: bool, environment: dict | None) ->
         share = section.remaining() * weights[index] / sum(weights[index:])
         started = time.monotonic()
         try:
-            step = TrainingStep(arch, scale, device)
+            step = TrainingStep(arch, scale, device, precision=settings["precision"])
             measured, failed = profile_rounds(step, arch, scale, settings["batch_sizes"], rounds=settings["rounds"],
                                               timed_steps=settings["timed_steps"],
                                               warmup_steps=settings["warmup_steps"],
@@ -91,7 +101,7 @@ def run(section, device: torch.device, quick: bool, environment: dict | None) ->
             release_memory(device)
         section.data["done"].append({"scale": scale, "arch": arch, "share_s": round(share, 1),
                                      "seconds": round(time.monotonic() - started, 1)})
-        write_profile(path, provenance(device, environment), rows, failures)
+        write_profile(path, provenance(device, environment, settings["precision"]), rows, failures)
         section.save()
 
 

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fast_path import MEMORY_FORMATS, PRECISIONS, is_cnn
+
 DATASETS = ("digits", "cifar10", "cifar100", "synthetic")
 ARCHITECTURES = ("resnet18", "resnet50", "densenet121", "efficientnet_b0", "mobilenet_v3", "vit_b16")
 SCHEDULERS = ("fixed", "deba", "adabatch", "smith", "gns")
@@ -85,6 +87,8 @@ class TrainConfig:
     target_acc: float | None = None  # None: DEFAULT_TARGET_ACC of the dataset
     # system
     device: str = "auto"
+    precision: str = "auto"  # fp32, bf16 (autocast), or auto: deba.fast_path per device and architecture
+    memory_format: str = "auto"  # contiguous, channels_last (CNNs), or auto: deba.fast_path
     threads: int | None = None
     deterministic: bool = True
     compile: str = "off"
@@ -103,6 +107,11 @@ class TrainConfig:
         _choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         _choice("vit_input", self.vit_input, VIT_INPUTS)
         _choice("compile", self.compile, COMPILE_MODES)
+        _choice("precision", self.precision, PRECISIONS)
+        _choice("memory_format", self.memory_format, MEMORY_FORMATS)
+        if self.memory_format == "channels_last" and not is_cnn(self.arch):
+            raise ConfigError(f"memory_format='channels_last' is for CNNs and arch={self.arch!r} is not one; "
+                              "allowed for it: contiguous, auto")
         _choice("deba_rule", self.deba_rule, DEBA_RULES)
         _int("epochs", self.epochs, minimum=1)
         _int("seed", self.seed, minimum=0)

@@ -40,7 +40,8 @@ STATUSES = ("completed", "diverged")
 
 CONFIG_SECTIONS = ("config", "provenance")  # config.json: {"config": TrainConfig fields, "provenance": ...}
 PROVENANCE_KEYS = ("code_version", "git_commit", "git_dirty", "python", "packages", "device", "device_name",
-                   "cuda_visible_devices", "threads", "hostname", "platform", "started_at", "lock")
+                   "cuda_visible_devices", "threads", "hostname", "platform", "started_at", "lock", "precision",
+                   "memory_format", "fast_path_reason")
 
 # --- what a characterization holds ---------------------------------------------------------------------
 THRESHOLD_KEYS = SIGNALS  # numeric keys of a thresholds file (deba.thresholds)

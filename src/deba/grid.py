@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any, Iterable
 
-from . import contract
+from . import contract, fast_path
 from .config import DEFAULT_COOLDOWN, DEFAULT_WINDOW, ConfigError, TrainConfig
 
 Run = namedtuple("Run", contract.RUN_KEYS)
@@ -21,7 +21,7 @@ Run = namedtuple("Run", contract.RUN_KEYS)
 # Workflow config keys passed straight to every run's TrainConfig.
 SHARED_TRAINING_KEYS = ("scale", "epochs", "batch_size", "min_batch", "max_batch", "lr", "lr_schedule",
                         "warmup_epochs", "lr_scaling", "data_root", "train_subset", "test_subset", "vit_input",
-                        "device", "compile", "calibration_epochs", "adabatch_interval", "smith_factor",
+                        "device", "precision", "memory_format", "compile", "calibration_epochs", "adabatch_interval", "smith_factor",
                         "smith_milestones", "label_smoothing")
 # The workflow's `deba` keys for DEBA's decision rule, and the TrainConfig fields they set.
 RULE_KEYS = {"rule": "deba_rule", "threshold_quantile": "threshold_quantile", "significance": "significance",
@@ -36,9 +36,20 @@ def training_settings(config: dict, run: Run | None = None) -> dict[str, Any]:
     editing an analysis-only key (statistics, smells, ...) never reruns training. For a sensitivity run, the
     one `sensitivity.variants` entry it trains is included, so adding another entry reruns no other run."""
     settings = {key: config[key] for key in (*SHARED_TRAINING_KEYS, "deba", "target_acc") if key in config}
+    if run is not None and fast_path_dependency(config, run.arch) is not None:
+        settings["cpu_fast_path"] = fast_path_dependency(config, run.arch)
     if run is not None and run.variant in sensitivity_variants(config):
         settings["sensitivity"] = {"variants": [sensitivity_variants(config)[run.variant]]}
     return settings
+
+
+def fast_path_dependency(config: dict, arch: str) -> dict | None:
+    """What an `auto` precision or memory format resolves from on a CPU for `arch` (its row of
+    deba.fast_path's table), as a rule parameter, so a changed choice reruns exactly the runs and profiles it
+    concerns; None where both are explicit (or the table has no row: fp32 contiguous)."""
+    if any(config.get(key) in (None, "auto") for key in ("precision", "memory_format")):
+        return fast_path.table_row(arch)
+    return None
 
 
 def ablation_variants(config: dict) -> list[str]:

@@ -34,10 +34,6 @@ def default_lr(arch: str) -> float:
     return DEFAULT_LR.get(arch, CNN_DEFAULT_LR)
 
 
-def is_cnn(arch: str) -> bool:
-    return not arch.startswith("vit")
-
-
 def build_optimizer(model: nn.Module, lr: float, momentum: float = 0.9, weight_decay: float = 5e-4) -> torch.optim.SGD:
     """The paper's SGD, updating every parameter in one fused kernel.
 

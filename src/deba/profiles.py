@@ -34,6 +34,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fast_path import PRECISION_LABEL
+
 FORMAT = "deba-throughput-profile/1"
 PROFILE_DIR = "benchmarks/results/profiles"  # relative to the repository root
 SUFFIX = ".json"
@@ -47,7 +49,7 @@ ROW_KEYS = ("arch", "scale", "batch_size", "step_time_s", "images_per_s")
 OPTIONAL_ROW_KEYS = ("rounds", "timed_steps", "step_time_min_s", "step_time_max_s")
 FAILURE_KEYS = ("arch", "scale", "batch_size", "error")
 DEVICE_TYPES = ("cuda", "cpu")
-PRECISIONS = ("fp32", "bf16-autocast")
+PRECISIONS = tuple(PRECISION_LABEL.values())
 
 
 class ProfileError(ValueError):

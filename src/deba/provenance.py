@@ -87,8 +87,9 @@ def lock_state(lock: Path = LOCK_FILE) -> dict:
     return {"file": lock.name, "used": not mismatches, "mismatches": mismatches[:10]}
 
 
-def collect(device: str, threads: int) -> dict:
-    """The provenance block of `config.json`; `device` is the torch device string actually used."""
+def collect(device: str, threads: int, settings) -> dict:
+    """The provenance block of `config.json`; `device` is the torch device string actually used, `settings`
+    the precision and memory format the run resolved (`deba.fast_path.Settings`)."""
     commit, dirty = git_state()
     device_name = platform.processor() or platform.machine()
     if device.startswith("cuda"):
@@ -109,4 +110,7 @@ def collect(device: str, threads: int) -> dict:
         "hostname": socket.gethostname(),
         "platform": platform.platform(),
         "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "precision": settings.precision,
+        "memory_format": settings.memory_format,
+        "fast_path_reason": settings.reason,
     }

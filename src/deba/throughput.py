@@ -22,7 +22,8 @@ import torch.nn.functional as F
 
 from .config import TrainConfig
 from .contract import THROUGHPUT_COLUMNS
-from .models import build_model, build_optimizer, is_cnn
+from .fast_path import resolve as resolve_fast_path
+from .models import build_model, build_optimizer
 from .monitor import GradientMonitor
 from .train import configure_backends, is_out_of_memory
 
@@ -30,27 +31,22 @@ COLUMNS = THROUGHPUT_COLUMNS  # the profile's columns (deba.contract, docs/resul
 _TRAINING = TrainConfig()  # the training defaults a profile follows unless told otherwise
 
 
-def device_settings(device: torch.device, arch: str) -> dict:
-    """The precision and memory format the trainer uses for `arch` on `device` (deba.train.Trainer)."""
-    on_gpu = device.type == "cuda"
-    return {"precision": "bf16-autocast" if on_gpu else "fp32",
-            "memory_format": "channels_last" if on_gpu and is_cnn(arch) else "contiguous"}
-
-
 class TrainingStep:
     """The trainer's training step for one architecture on synthetic data: model, monitor and optimizer built
-    as the trainer builds them, in its precision, memory format and cuDNN mode. `monitor=False` leaves out
-    the monitor's gradient reduction (the step anatomy's comparison)."""
+    as the trainer builds them, in its precision, memory format (`deba.fast_path`, resolved as the trainer
+    resolves them: `settings`) and cuDNN mode. `monitor=False` leaves out the monitor's gradient reduction
+    (the step anatomy's comparison)."""
 
     def __init__(self, arch: str, scale: str, device: torch.device, *, num_classes: int = 10,
                  vit_input: str = _TRAINING.vit_input, deterministic: bool = _TRAINING.deterministic,
+                 precision: str = _TRAINING.precision, memory_format: str = _TRAINING.memory_format,
                  seed: int = 0, monitor: bool = True):
         torch.manual_seed(seed)
         configure_backends(device, deterministic)
         self.device, self.num_classes = device, num_classes
-        settings = device_settings(device, arch)
-        self.channels_last = settings["memory_format"] == "channels_last"
-        self.autocast_dtype = torch.bfloat16 if settings["precision"] == "bf16-autocast" else None
+        self.settings = resolve_fast_path(arch, device.type, precision, memory_format)
+        self.channels_last = self.settings.memory_format == "channels_last"
+        self.autocast_dtype = torch.bfloat16 if self.settings.precision == "bf16" else None
         model = build_model(arch, num_classes, scale, vit_input).to(device)
         if self.channels_last:
             model = model.to(memory_format=torch.channels_last)
@@ -93,12 +89,14 @@ class TrainingStep:
 
 def measure(arch: str, scale: str, batch_sizes: list[int], device: torch.device, *, num_classes: int = 10,
             vit_input: str = _TRAINING.vit_input, deterministic: bool = _TRAINING.deterministic,
+            precision: str = _TRAINING.precision, memory_format: str = _TRAINING.memory_format,
             warmup_steps: int = 1, timed_steps: int = 3, seed: int = 0) -> list[dict]:
     """Rows of `COLUMNS`, one per batch size; a batch size that runs out of memory ends the profile.
 
-    `vit_input` and `deterministic` must be those of the training the profile describes (`TrainConfig`)."""
+    `vit_input`, `deterministic`, `precision` and `memory_format` must be those of the training the profile
+    describes (`TrainConfig`)."""
     step = TrainingStep(arch, scale, device, num_classes=num_classes, vit_input=vit_input,
-                        deterministic=deterministic, seed=seed)
+                        deterministic=deterministic, precision=precision, memory_format=memory_format, seed=seed)
     rows = []
     for batch_size in sorted(batch_sizes):
         images, labels = step.batch(batch_size)

@@ -32,7 +32,8 @@ from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
 from .contract import CONFIG_FILE, EPOCH_COLUMNS, EPOCHS_FILE, SUMMARY_FILE, SUMMARY_KEYS
 from .data import EpochLoader, load_dataset
-from .models import build_model, build_optimizer, default_lr, is_cnn, load_optimizer_state
+from .fast_path import resolve as resolve_fast_path
+from .models import build_model, build_optimizer, default_lr, load_optimizer_state
 from .monitor import GradientMonitor
 from .schedulers import BatchScheduler, EpochSignals, build_scheduler
 from .thresholds import Thresholds
@@ -122,7 +123,8 @@ class Trainer:
                                     test_subset=config.test_subset).to(self.device)
         torch.manual_seed(config.seed)  # the same initial weights for every scheduler
         model = build_model(config.arch, self.dataset.num_classes, config.scale, config.vit_input)
-        self.channels_last = self.on_gpu and is_cnn(config.arch)
+        self.fast_path = resolve_fast_path(config.arch, self.device.type, config.precision, config.memory_format)
+        self.channels_last = self.fast_path.memory_format == "channels_last"
         model = model.to(self.device, memory_format=torch.channels_last if self.channels_last else torch.preserve_format)
         self.model = model
         self.monitor = GradientMonitor(model, ema=config.gns_ema)
@@ -131,7 +133,10 @@ class Trainer:
                                          config.weight_decay)
         self.scheduler: BatchScheduler = build_scheduler(config, len(self.dataset.train), self.thresholds)
         self.loader = EpochLoader(self.dataset, config.seed, channels_last=self.channels_last)
-        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if self.on_gpu else nullcontext())
+        # bf16 autocast: forward and backward arithmetic in bfloat16; parameters, gradients (what the monitor
+        # reads) and the optimizer stay fp32
+        self.autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16)
+                         if self.fast_path.precision == "bf16" else nullcontext())
         self.state = RunState()
         self._stop_requested = False
         self.eval_batch_size: int | None = None  # None: the loader's; halved after an out-of-memory error
@@ -331,7 +336,8 @@ class Trainer:
 
     def _write_config(self) -> None:
         threads = torch.get_num_threads()
-        document = {"config": self.config.to_dict(), "provenance": provenance.collect(str(self.device), threads)}
+        document = {"config": self.config.to_dict(),
+                    "provenance": provenance.collect(str(self.device), threads, self.fast_path)}
         write_text_atomically(self.out / CONFIG_FILE, json.dumps(document, indent=2) + "\n", durable=True)
 
     def _summary(self) -> dict:

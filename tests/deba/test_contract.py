@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from deba import contract, grid, provenance
+from deba import contract, fast_path, grid, provenance
 from deba.analysis import load
 from deba.thresholds import SIGNALS
 
@@ -61,4 +61,5 @@ def test_writers_and_readers_use_the_contract():
     assert load.EPOCH_COLUMNS is contract.EPOCH_COLUMNS and load.SUMMARY_KEYS is contract.SUMMARY_KEYS
     assert grid.run_dir(grid.Run("digits", "resnet18", "deba", "main", 3)) == \
         contract.run_dir("digits", "resnet18", "deba", "main", 3) == "results/runs/digits/resnet18/deba/main/seed3"
-    assert set(provenance.collect("cpu", 1)) == set(contract.PROVENANCE_KEYS)
+    settings = fast_path.resolve("resnet18", "cpu")
+    assert set(provenance.collect("cpu", 1, settings)) == set(contract.PROVENANCE_KEYS)

@@ -1,6 +1,8 @@
 """Characterization of each architecture: DEBA's thresholds from the fixed-batch baselines, and the
 measured throughput-vs-batch-size profile on this machine's device."""
 
+from deba.grid import fast_path_dependency
+
 rule thresholds:
     input:
         lambda wildcards: producer_input(baseline_epochs(wildcards)),
@@ -29,6 +31,11 @@ rule throughput:
         batch_sizes=config["throughput"]["batch_sizes"],
         timed_steps=config["throughput"]["timed_steps"],
         vit_input=config.get("vit_input", "native"),  # ViT's token count, as training sees it
+        # precision and memory format as training resolves them (deba.fast_path), with the CPU choice an
+        # `auto` run of this architecture depends on: a changed choice re-profiles the cell
+        precision=config["precision"],
+        memory_format=config["memory_format"],
+        cpu_fast_path=lambda wildcards: fast_path_dependency(config, wildcards.arch),
     log:
         "results/logs/characterization/{dataset}/{arch}/throughput.log",
     threads: local_cores()

@@ -18,6 +18,6 @@ torch.set_num_threads(params.torch_threads)  # training's threads; the job claim
 device = resolve_device(params.device)
 rows = measure(snakemake.wildcards.arch, params.scale, list(params.batch_sizes), device,
                num_classes=CIFAR_CLASSES.get(snakemake.wildcards.dataset, 10), timed_steps=params.timed_steps,
-               vit_input=params.vit_input)
+               vit_input=params.vit_input, precision=params.precision, memory_format=params.memory_format)
 pd.DataFrame(rows, columns=COLUMNS).to_csv(snakemake.output[0], index=False)
 logging.info("measured %d batch sizes on %s", len(rows), device)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from deba import fast_path
 from deba.contract import (
     CONFIG_FILE,
     CONFIG_SECTIONS,
@@ -97,6 +98,30 @@ def read_run_signals(epochs_files: Iterable[str | Path]) -> list[dict[str, float
 LOCATION_FIELDS = ("threads", "data_root")
 
 
+# Compared as what they resolve to (deba.fast_path), not as written: `auto` asks for what the run's device and
+# the current CPU table give, and a run recorded before these settings existed trained as the trainer then did.
+FAST_PATH_FIELDS = ("precision", "memory_format")
+
+
+def trained_fast_path(provenance: Mapping[str, Any], arch: str) -> tuple[str, str]:
+    """(precision, memory_format) a run trained with: its provenance's, or for a run recorded before they were
+    recorded, what the trainer then used (bf16 and channels_last for CNNs on a GPU, fp32 contiguous on a CPU)."""
+    if provenance.get("precision") and provenance.get("memory_format"):
+        return provenance["precision"], provenance["memory_format"]
+    if str(provenance.get("device", "cpu")).startswith("cuda"):
+        return "bf16", "channels_last" if fast_path.is_cnn(arch) else "contiguous"
+    return "fp32", "contiguous"
+
+
+def _fast_path_differences(wanted: Mapping[str, Any], provenance: Mapping[str, Any]) -> list[str]:
+    device_type = "cuda" if str(provenance.get("device", "cpu")).startswith("cuda") else "cpu"
+    asked = fast_path.resolve(wanted["arch"], device_type, wanted.get("precision", "auto"),
+                              wanted.get("memory_format", "auto"))
+    trained = trained_fast_path(provenance, wanted["arch"])
+    return [f"{key} trained {value!r} (the config asks {getattr(asked, key)!r}: {asked.reason})"
+            for key, value in zip(FAST_PATH_FIELDS, trained) if value != getattr(asked, key)]
+
+
 def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *,
                           ignore: Sequence[str] = LOCATION_FIELDS) -> None:
     """Refuse run folders whose config.json records other settings than the grid asks of them.
@@ -109,10 +134,13 @@ def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *,
     """
     stale = []
     for folder, wanted in expected.items():
-        recorded = _read_config(Path(folder))["config"]
+        document = _read_config(Path(folder))
+        recorded = document["config"]
         wanted = json.loads(json.dumps(dict(wanted)))  # tuples -> lists, as config.json holds them
         differences = [f"{key}={recorded.get(key, '(not recorded)')!r} (the config asks {value!r})"
-                       for key, value in wanted.items() if key not in ignore and recorded.get(key) != value]
+                       for key, value in wanted.items()
+                       if key not in ignore and key not in FAST_PATH_FIELDS and recorded.get(key) != value]
+        differences += _fast_path_differences(wanted, document["provenance"])
         if differences:
             stale.append(f"  {folder}: {', '.join(differences[:4])}" + (" ..." if len(differences) > 4 else ""))
     if stale:

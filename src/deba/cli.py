@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEBA_RULES, DEVICES, LR_SCALINGS, LR_SCHEDULES,
-                     SCALES, SCHEDULERS, VIT_INPUTS, ConfigError, TrainConfig, parse_window)
+                     MEMORY_FORMATS, PRECISIONS, SCALES, SCHEDULERS, VIT_INPUTS, ConfigError, TrainConfig,
+                     parse_window)
 
 DEFAULTS = TrainConfig()
 
@@ -79,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     system.add_argument("--device", choices=DEVICES, default=DEFAULTS.device)
     system.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     system.add_argument("--compile", choices=COMPILE_MODES, default=DEFAULTS.compile)
+    system.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS.precision,
+                        help="fp32, bf16 autocast, or auto: bf16 on a GPU, the CPU table's choice (deba.fast_path)")
+    system.add_argument("--memory-format", choices=MEMORY_FORMATS, default=DEFAULTS.memory_format,
+                        help="contiguous, channels_last (CNNs), or auto (deba.fast_path)")
     system.add_argument("--nondeterministic", action="store_true", help="allow cuDNN autotuning on GPU")
     system.add_argument("--keep-checkpoints", action="store_true")
     system.add_argument("--quiet", action="store_true", help="log warnings only")

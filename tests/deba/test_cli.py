@@ -35,6 +35,8 @@ BAD_INPUTS = [
     (["--lr", "nan"], "lr=nan: allowed is a finite number"),
     (["--target-acc", "1.5"], "target_acc=1.5: allowed is a finite number >= 0.0 and <= 1.0"),
     (["--train-subset", "0"], "train_subset=0: allowed is an integer >= 1"),
+    (["--precision", "fp16"], "argument --precision: invalid choice: 'fp16'"),
+    (["--arch", "vit_b16", "--memory-format", "channels_last"], "memory_format='channels_last' is for CNNs"),
     (["--data-root", "/definitely/not/here"], "data_root='/definitely/not/here' does not exist"),
     (["--thresholds", "/definitely/missing.json"], "thresholds file /definitely/missing.json does not exist"),
     ("THRESHOLDS_MISSING_KEY", r"lacks key\(s\) \['loss_variation'\]"),

@@ -21,11 +21,12 @@ import torch
 from deba.config import ARCHITECTURES, TrainConfig
 from deba.profiles import write_profile
 from deba.provenance import code_version, git_state
-from deba.fast_path import PRECISION_LABEL
+from deba.fast_path import PRECISION_LABEL, is_cnn
 from deba.fast_path import resolve as resolve_fast_path
 from deba.throughput import TrainingStep, profile_rounds, release_memory
 
 PROFILE_FILE = "profile.json"
+GPU_MEMORY_FORMATS = "channels_last for CNNs, contiguous for the ViT"  # as the first lease's profile says
 # The checkout's commit, for a copy of the checkout without its .git (the device machine's).
 GIT_COMMIT_VARIABLE = "DEBA_GIT_COMMIT"
 # Relative cost of profiling each architecture, at either scale: a guess ranked by the seconds each took on the
@@ -60,7 +61,7 @@ def provenance(device: torch.device, environment: dict | None, precision: str = 
                            "profile them as separate profiles with an explicit precision")
     return {"device_name": versions.get("device_name") or str(device), "device_type": device.type,
             "precision": PRECISION_LABEL[precisions.pop()],
-            "memory_format": ", ".join(f"{arch} {setting.memory_format}" for arch, setting in settings.items()),
+            "memory_format": memory_formats({arch: setting.memory_format for arch, setting in settings.items()}),
             "cudnn_mode": ("deterministic" if training.deterministic else "benchmark") if device.type == "cuda" else "n/a",
             "torch": torch.__version__, "cuda": torch.version.cuda,
             "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
@@ -71,6 +72,13 @@ def provenance(device: torch.device, environment: dict | None, precision: str = 
             "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "vit_input": training.vit_input,
             "notes": "synthetic 32x32 batches; the trainer's step, monitor included"}
+
+
+def memory_formats(chosen: dict[str, str]) -> str:
+    """A profile's memory formats in one phrase: the GPU's rule when it holds, else each architecture's."""
+    if all(fmt == ("channels_last" if is_cnn(arch) else "contiguous") for arch, fmt in chosen.items()):
+        return GPU_MEMORY_FORMATS
+    return ", ".join(f"{arch} {fmt}" for arch, fmt in chosen.items())
 
 
 def run(section, device: torch.device, quick: bool, environment: dict | None) -> None:

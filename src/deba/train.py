@@ -32,6 +32,7 @@ from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
 from .contract import CONFIG_FILE, EPOCH_COLUMNS, EPOCHS_FILE, SUMMARY_FILE, SUMMARY_KEYS
 from .data import EpochLoader, load_dataset
+from .device import require_cuda
 from .models import build_model, build_optimizer, default_lr, is_cnn, load_optimizer_state
 from .monitor import GradientMonitor
 from .schedulers import BatchScheduler, EpochSignals, build_scheduler
@@ -60,11 +61,12 @@ class RunState:
 
 
 def resolve_device(requested: str) -> torch.device:
+    """The device of `requested` (auto: a GPU when torch sees one); `cuda` without a GPU raises NoGPUError
+    naming this host (deba.device), before anything else runs."""
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was requested but torch.cuda.is_available() is False; "
-                           "use --device cpu or auto")
+    if requested == "cuda":
+        require_cuda("--device cuda was requested")
     return torch.device(requested)
 
 

@@ -33,7 +33,7 @@ rule throughput:
         "results/logs/characterization/{dataset}/{arch}/throughput.log",
     threads: local_cores()
     resources:
-        gpu=1 if HAS_GPU else 0,
+        gpu=1 if ASK_FOR_GPU else 0,
     conda:
         DEBA_ENV
     script:

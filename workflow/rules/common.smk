@@ -57,7 +57,12 @@ def script_code(script):
         _SCRIPT_CODE[script] = closure_digest(os.path.join(SCRIPTS_DIR, script), src=SRC_DIR)
     return _SCRIPT_CODE[script]
 
-HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
+# Whether training and throughput jobs ask for a GPU (resource `gpu`) when they run where Snakemake runs:
+# always under `device: cuda`; under `device: auto` when this machine shows one (`--resources gpu=N` then
+# limits how many run at once). This says nothing about a cluster's nodes: profiles/slurm sets the resource
+# per rule itself. Either way a job given a GPU checks that it has one before it loads any data, and fails
+# at once naming its host if not (deba.device; workflow/scripts/train_run.py), rather than train on the CPU.
+ASK_FOR_GPU = config["device"] == "cuda" or (config["device"] == "auto" and bool(shutil.which("nvidia-smi")))
 
 
 # Threads of a training run: one, so a local run trains one run per core. On the 2-core development machine

@@ -27,7 +27,7 @@ rule train:
         seed=r"\d+",
     threads: TRAIN_THREADS
     resources:
-        gpu=1 if HAS_GPU else 0,
+        gpu=1 if ASK_FOR_GPU else 0,
     conda:
         DEBA_ENV
     script:

@@ -4,6 +4,7 @@ checkpoints. Its import closure is the train rule's code version (workflow/rules
 import logging
 import sys
 
+from deba.device import NoGPUError, asked_for_gpu, require_cuda
 from deba.gpu_slots import claim_gpu
 from deba.grid import Run, train_config
 
@@ -13,8 +14,15 @@ wildcards = snakemake.wildcards
 run = Run(wildcards.dataset, wildcards.arch, wildcards.scheduler, wildcards.variant, int(wildcards.seed))
 config = train_config(run, snakemake.params.grid, thresholds=snakemake.input.thresholds or None,
                       threads=snakemake.threads)
-if config.device != "cpu":
+gpu_job = asked_for_gpu(dict(snakemake.resources.items()))  # profiles/slurm: every training job
+if config.device != "cpu" or gpu_job:
     claim_gpu()  # before torch initializes CUDA
+if gpu_job or config.device == "cuda":
+    try:  # never train on this node's CPU instead: fail now, naming the node
+        require_cuda("this training job was given a GPU (resource gpu)" if gpu_job else "the config asks for device: cuda")
+    except NoGPUError as error:
+        logging.error("%s", error)
+        sys.exit(f"train: {error}")
 
 from deba.train import EXIT_PREEMPTED, Preempted, train  # noqa: E402  (after the GPU is chosen)
 

@@ -37,6 +37,7 @@ from deba.analysis import layout
 from deba.config import ConfigError
 from deba.grid import TIMING_CONTROL, Run, run_dir, training_settings, validate_grid
 from deba.recorded import MANIFEST as RECORDED_MANIFEST
+from deba.walltime import Walltimes
 from paperkit.closure import closure_digest
 from paperkit.files import write_text_atomically
 
@@ -111,6 +112,22 @@ def cells():
 # fixed-batch baseline runs of a cell (paths: deba.contract).
 throughput_file = contract.throughput_file
 thresholds_file = contract.thresholds_file
+
+
+def site_max_runtime():
+    """The site's longest walltime in minutes (environment variable DEBA_SLURM_MAX_RUNTIME), or None."""
+    value = os.environ.get("DEBA_SLURM_MAX_RUNTIME", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise WorkflowError(f"DEBA_SLURM_MAX_RUNTIME={value!r}: allowed is a whole number of minutes, at least 1 "
+                            "(the GPU partition's MaxTime; docs/cluster.md)")
+    return int(value)
+
+
+# The `runtime` (minutes) of training and throughput jobs: the cost estimate of each run on its cell's
+# throughput profile, with a margin; a fallback until that profile exists (deba.walltime, docs/cluster.md).
+WALLTIMES = Walltimes(config, throughput_file, site_max_runtime())
 
 
 def baseline_epochs(wildcards):

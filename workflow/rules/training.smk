@@ -14,6 +14,9 @@ rule train:
         # DEBA-vs-fixed comparison (a machine that drifts between the phases shows in the A/A difference)
         after_characterization=lambda w: producer_input(
             thresholds_file(w.dataset, w.arch) if (w.scheduler, w.variant) == TIMING_CONTROL else []),
+        # Order only, never read: the cell's throughput profile prices this job's walltime (resources below),
+        # so it must exist when the job is submitted. ancient: a profile measured again never retrains.
+        profile=lambda w: producer_input(ancient(throughput_file(w.dataset, w.arch))),
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),
@@ -28,6 +31,8 @@ rule train:
     threads: TRAIN_THREADS
     resources:
         gpu=1 if ASK_FOR_GPU else 0,
+        # minutes, on a cluster: the run's cost estimate with a margin (deba.walltime), per attempt
+        runtime=lambda w, attempt: WALLTIMES.train(Run(w.dataset, w.arch, w.scheduler, w.variant, int(w.seed)), attempt),
     conda:
         DEBA_ENV
     script:

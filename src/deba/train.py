@@ -111,7 +111,7 @@ def learning_rate(config: TrainConfig, epoch: int, batch_size: int) -> float:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, download: bool = True):
         self.config = config.validate()
         self.out = Path(config.out)
         self.thresholds = Thresholds.read(config.thresholds) if config.thresholds else None
@@ -121,7 +121,7 @@ class Trainer:
             torch.set_num_threads(config.threads)
         self._configure_backends()
         self.dataset = load_dataset(config.dataset, config.data_root, train_subset=config.train_subset,
-                                    test_subset=config.test_subset).to(self.device)
+                                    test_subset=config.test_subset, download=download).to(self.device)
         torch.manual_seed(config.seed)  # the same initial weights for every scheduler
         model = build_model(config.arch, self.dataset.num_classes, config.scale, config.vit_input)
         self.channels_last = self.on_gpu and is_cnn(config.arch)
@@ -443,6 +443,7 @@ class ProgressBar:
 RESUMABLE_CHANGES = {"device", "threads", "keep_checkpoints", "out", "data_root"}
 
 
-def train(config: TrainConfig, resume: bool = False) -> dict:
-    """Train one run and return its summary (also written to `config.out`/summary.json)."""
-    return Trainer(config).run(resume=resume)
+def train(config: TrainConfig, resume: bool = False, download: bool = True) -> dict:
+    """Train one run and return its summary (also written to `config.out`/summary.json). `download=False`:
+    read CIFAR only from a copy under `config.data_root`, never download it (the workflow prepares it once)."""
+    return Trainer(config, download=download).run(resume=resume)

@@ -36,6 +36,7 @@ from deba import contract
 from deba.analysis import layout
 from deba.config import ConfigError
 from deba.grid import TIMING_CONTROL, Run, run_dir, training_settings, validate_grid
+from deba.prepare import PREPARED_DATASETS
 from deba.recorded import MANIFEST as RECORDED_MANIFEST
 from deba.walltime import Walltimes
 from paperkit.closure import closure_digest
@@ -112,6 +113,15 @@ def cells():
 # fixed-batch baseline runs of a cell (paths: deba.contract).
 throughput_file = contract.throughput_file
 thresholds_file = contract.thresholds_file
+
+
+# What rule prepare_data writes once a dataset is ready under data_root (data.smk); training runs wait for it.
+DATA_MANIFEST = "results/data/{dataset}.json"
+
+
+def data_manifest(dataset):
+    """The prepare_data manifest a training run of `dataset` waits for; none where nothing is prepared."""
+    return [DATA_MANIFEST.format(dataset=dataset)] if dataset in PREPARED_DATASETS else []
 
 
 def site_max_runtime():

@@ -17,6 +17,9 @@ rule train:
         # Order only, never read: the cell's throughput profile prices this job's walltime (resources below),
         # so it must exist when the job is submitted. ancient: a profile measured again never retrains.
         profile=lambda w: producer_input(ancient(throughput_file(w.dataset, w.arch))),
+        # CIFAR, prepared once before any training job (data.smk); this job never downloads. Order only, ancient:
+        # preparing the data again never retrains
+        data=lambda w: producer_input([ancient(path) for path in data_manifest(w.dataset)]),
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),

@@ -27,7 +27,8 @@ if gpu_job or config.device == "cuda":
 from deba.train import EXIT_PREEMPTED, Preempted, train  # noqa: E402  (after the GPU is chosen)
 
 try:
-    summary = train(config, resume=True)
+    # download=False: CIFAR was prepared once, before any training job (rule prepare_data, which this job waits for)
+    summary = train(config, resume=True, download=False)
 except Preempted:
     sys.exit(EXIT_PREEMPTED)
 logging.info("finished with status %s", summary["status"])

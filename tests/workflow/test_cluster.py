@@ -18,7 +18,7 @@ from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings
 from deba.grid import Run
 from deba.walltime import FALLBACK_MINUTES, MARGIN, OVERHEAD_MINUTES
 
-from .conftest import SNAKEMAKE, copy_workflow
+from .conftest import REPO, SNAKEMAKE, copy_workflow
 
 GPU_RULES = {"train", "throughput"}
 ANALYSIS_RULES = {"aggregate", "statistics", "figure", "table", "macros", "report", "cost_estimate", "readme_assets"}
@@ -178,3 +178,12 @@ def test_a_job_given_a_gpu_that_finds_none_fails_at_once_naming_the_host(tmp_pat
     log = (workdir / "results/logs/train/synthetic/resnet18/fixed/main/seed0.log").read_text()
     assert f"this training job was given a GPU (resource gpu), but host {socket.gethostname()} has no GPU" in log
     assert not (workdir / run / "epochs.csv").exists() and not (workdir / run / "checkpoints").exists()
+
+
+def test_every_site_setting_is_documented_where_it_is_read():
+    profile = (REPO / "profiles/slurm/config.yaml").read_text()
+    read = set(re.findall(r'site\("(\w+)"', profile))
+    read |= set(re.findall(r'"DEBA_SLURM_(\w+)"', (REPO / "workflow/rules/common.smk").read_text()))
+    assert {"GPU_PARTITION", "CPU_PARTITION", "ACCOUNT", "GPU_MODEL", "MAX_RUNTIME"} <= read
+    assert set(re.findall(r"DEBA_SLURM_(\w+)", (REPO / "docs/cluster.md").read_text())) == read
+    assert set(re.findall(r"#   DEBA_SLURM_(\w+)", profile)) == read  # the table at the top of the profile

@@ -12,11 +12,14 @@ Only `require_cuda` imports torch, so the workflow can import this module while 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
 import subprocess
 from typing import Mapping
+
+from .gpu_slots import claim_gpu
 
 
 class NoGPUError(RuntimeError):
@@ -70,3 +73,19 @@ def asked_for_gpu(resources: Mapping) -> bool:
     except (TypeError, ValueError):
         gpus = 0
     return gpus > 0 or str(resources.get("gres") or "").startswith("gpu")
+
+
+def start_job_device(rule: str, device: str, resources: Mapping) -> None:
+    """What a workflow job of `rule` does before torch starts: take a GPU of its own where it may use one
+    (deba.gpu_slots, before CUDA initializes), and where it was asked for a GPU (`device: cuda`, or a `gpu`
+    resource) and torch sees none, log why and exit at once, naming the host."""
+    gpu_job = asked_for_gpu(resources)
+    if device != "cpu" or gpu_job:
+        claim_gpu()
+    if gpu_job or device == "cuda":
+        try:
+            require_cuda(f"this {rule} job was given a GPU (resource gpu)" if gpu_job
+                         else "the config asks for device: cuda")
+        except NoGPUError as error:
+            logging.getLogger("deba").error("%s", error)
+            raise SystemExit(f"{rule}: {error}") from None

@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from deba.device import NoGPUError, asked_for_gpu, require_cuda
+from deba.device import NoGPUError, asked_for_gpu, require_cuda, start_job_device
 from deba.train import resolve_device
 
 
@@ -61,3 +61,15 @@ def test_device_auto_still_falls_back_to_the_cpu_and_cuda_does_not(monkeypatch):
 ])
 def test_a_job_asked_for_a_gpu_when_its_resources_say_so(resources, asked):
     assert asked_for_gpu(resources) is asked
+
+
+def test_a_workflow_job_asked_for_a_gpu_exits_naming_the_host_and_one_not_asked_goes_on(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("deba.device.claim_gpu", lambda: None)  # the lock files of deba.gpu_slots
+    with pytest.raises(SystemExit) as stop:
+        start_job_device("throughput", "auto", {"gpu": 1})
+    assert str(stop.value).startswith(f"throughput: this throughput job was given a GPU (resource gpu), but host "
+                                      f"{socket.gethostname()} has no GPU")
+    with pytest.raises(SystemExit, match="the config asks for device: cuda"):
+        start_job_device("train", "cuda", {"gpu": 0})
+    assert start_job_device("train", "auto", {"gpu": 0}) is None  # a local run without a GPU trains on the CPU

@@ -176,7 +176,7 @@ def test_a_job_given_a_gpu_that_finds_none_fails_at_once_naming_the_host(tmp_pat
                            "--set-resources", "train:gpu=1", check=False, extra_env={"CUDA_VISIBLE_DEVICES": ""})
     assert result.returncode != 0
     log = (workdir / "results/logs/train/synthetic/resnet18/fixed/main/seed0.log").read_text()
-    assert f"this training job was given a GPU (resource gpu), but host {socket.gethostname()} has no GPU" in log
+    assert f"this train job was given a GPU (resource gpu), but host {socket.gethostname()} has no GPU" in log
     assert not (workdir / run / "epochs.csv").exists() and not (workdir / run / "checkpoints").exists()
 
 

@@ -1,29 +1,19 @@
 """Snakemake adapter: the architecture's training throughput against batch size on this machine."""
 
 import logging
-import sys
 
-from deba.device import NoGPUError, asked_for_gpu, require_cuda
-from deba.gpu_slots import claim_gpu
+import pandas as pd
+import torch
+
+from deba.data import CIFAR_CLASSES
+from deba.device import start_job_device
+from deba.throughput import COLUMNS, measure
+from deba.train import resolve_device
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)
 params = snakemake.params
-gpu_job = asked_for_gpu(dict(snakemake.resources.items()))
-if params.device != "cpu" or gpu_job:
-    claim_gpu()  # before torch initializes CUDA
-if gpu_job or params.device == "cuda":
-    try:  # a profile of this node's CPU would price the GPU grid wrongly: fail now, naming the node
-        require_cuda("this throughput job was given a GPU (resource gpu)" if gpu_job else "the config asks for device: cuda")
-    except NoGPUError as error:
-        logging.error("%s", error)
-        sys.exit(f"throughput: {error}")
-
-import pandas as pd  # noqa: E402  (after the GPU is chosen)
-import torch  # noqa: E402
-
-from deba.data import CIFAR_CLASSES  # noqa: E402
-from deba.throughput import COLUMNS, measure  # noqa: E402
-from deba.train import resolve_device  # noqa: E402
+# a profile of a node's CPU would price the GPU grid wrongly: asked for a GPU and none there, fail now
+start_job_device("throughput", params.device, dict(snakemake.resources.items()))
 torch.set_num_threads(params.torch_threads)  # training's threads; the job claims every core (common.smk)
 device = resolve_device(params.device)
 rows = measure(snakemake.wildcards.arch, params.scale, list(params.batch_sizes), device,

@@ -63,7 +63,7 @@ def script_code(script):
 # always under `device: cuda`; under `device: auto` when this machine shows one (`--resources gpu=N` then
 # limits how many run at once). This says nothing about a cluster's nodes: profiles/slurm sets the resource
 # per rule itself. Either way a job given a GPU checks that it has one before it loads any data, and fails
-# at once naming its host if not (deba.device; workflow/scripts/train_run.py), rather than train on the CPU.
+# at once naming its host if not (deba.device.start_job_device), rather than train on the CPU.
 ASK_FOR_GPU = config["device"] == "cuda" or (config["device"] == "auto" and bool(shutil.which("nvidia-smi")))
 
 

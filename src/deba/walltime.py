@@ -2,15 +2,16 @@
 estimate instead of one flat limit for every run.
 
 A training job gets the `deba.cost` estimate of its own run, priced on the throughput profile that the
-workflow measured for its cell (rule `throughput`, on the same partition and GPU model; every training job
-waits for it, so the profile exists when the job is submitted), times MARGIN, plus OVERHEAD_MINUTES. The
+workflow measured for its cell (rule `throughput`, on the same partition and GPU model), times MARGIN, plus
+OVERHEAD_MINUTES. Snakemake evaluates a job's resources again when it submits the job, so every job
+submitted after its cell's profile exists is priced: run the workflow's `cost` target first and all are. The
 margin covers what the estimate leaves out or bounds only loosely: checkpoint writes, a DEBA run rolling
 back below its starting batch, a `gns` run's estimate, a slower node. The overhead covers start-up: imports,
 loading the data, building the model. A throughput job is priced the same way from its cell's previous
 profile, if one exists: warm-up plus timed steps at every batch size of the config.
 
-Where nothing prices a job (a dry run before the profiles exist, a profile measured at another scale, an
-unreadable one) it gets FALLBACK_MINUTES. A retry gets the attempt number times as much: a job stopped at its
+Where nothing prices a job (no profile yet, a profile measured at another scale, an unreadable one) it
+gets FALLBACK_MINUTES. A retry gets the attempt number times as much: a job stopped at its
 limit writes a checkpoint and its retry resumes, so an estimate that was too short costs one restart. A
 site's cap (`max_minutes`, the partition's MaxTime) bounds every value; a run longer than the cap then
 finishes over several attempts (profiles/slurm retries twice).

@@ -12,7 +12,8 @@
 # once on purpose (SIGTERM -> checkpoint -> exit 75 -> the profile's retry resumes it). Then checks, from
 # the controller's own job records and Snakemake's log: only train and throughput jobs queued on the GPU
 # partition and every other submitted job on the CPU partition; the data rule ran once, where Snakemake
-# runs, before any training job; training walltimes came from the cost estimate. A `deba-train --device
+# runs, before any training job; training walltimes came from the cost estimate (the `cost` target runs
+# first, as docs/cluster.md says). A `deba-train --device
 # cuda` job in the GPU partition fails at once naming the node. Last, the same workflow run locally gives
 # the same results.
 # Where it cannot run (not root, no apt-get), it says so and exits 0 without testing anything.
@@ -146,10 +147,13 @@ echo "== the tiny workflow on CIFAR-10 images through profiles/slurm (one traini
     cd "$work/slurm"
     # site settings as a user gives them (docs/cluster.md); the profile's per-rule resources stay as shipped
     export DEBA_SLURM_CPU_PARTITION=cpu-test DEBA_SLURM_GPU_PARTITION=gpu-test DEBA_SLURM_GPUS=0
-    DEBA_TEST_PREEMPT_ONCE="$work/preempt-marker" snakemake --profile profiles/slurm \
-        --configfile config/tiny.yaml config/cifar-archive.yaml --slurm-no-account --slurm-status-command squeue \
-        --set-threads train=1 throughput=1 --max-threads "$cpus" --jobs 4 --latency-wait 5 \
-        --slurm-init-seconds-before-status-checks 2 > "$work/slurm.log" 2>&1
+    cluster=(--profile profiles/slurm --configfile config/tiny.yaml config/cifar-archive.yaml --slurm-no-account
+             --slurm-status-command squeue --set-threads train=1 throughput=1 --max-threads "$cpus" --jobs 4
+             --latency-wait 5 --slurm-init-seconds-before-status-checks 2)
+    # as docs/cluster.md says: the `cost` target first (the throughput profiles, which price every walltime)
+    snakemake cost "${cluster[@]}" > "$work/slurm-cost.log" 2>&1 \
+        || { echo "FAILED: the SLURM cost run failed"; tail -50 "$work/slurm-cost.log"; exit 1; }
+    DEBA_TEST_PREEMPT_ONCE="$work/preempt-marker" snakemake "${cluster[@]}" > "$work/slurm.log" 2>&1
 ) || { echo "FAILED: the SLURM run failed"; tail -50 "$work/slurm.log"; exit 1; }
 [ -f "$work/preempt-marker" ] || { echo "FAILED: no job was preempted"; exit 1; }
 preempted="$(cat "$work/preempt-marker")"
@@ -178,7 +182,7 @@ assert set(by_partition) == {"cpu-test", "gpu-test"}, dict(by_partition)
 assert by_partition["gpu-test"] == GPU_RULES, f"on the GPU partition: {sorted(by_partition['gpu-test'])}"
 assert {"aggregate", "statistics", "figure", "table"} <= by_partition["cpu-test"], sorted(by_partition["cpu-test"])
 assert not {"prepare_data", "paper_pdf"} & set().union(*by_partition.values()), "a local rule was queued"
-# every training job waited for its cell's throughput profile, so its walltime is priced, not the fallback
+# the `cost` run measured every cell's throughput profile, so every training walltime is priced, not the fallback
 assert walltimes["train"] and max(walltimes["train"]) < 720, sorted(set(walltimes["train"]))
 print("training walltimes (minutes):", sorted(set(walltimes["train"])))
 # the data rule ran once, where Snakemake runs, before the first training job was submitted

@@ -9,13 +9,15 @@ localrules:
     prepare_data,
 
 
+# Every training job of the dataset waits for this rule's manifest, so a rerun retrains them all (training.smk
+# says why that edge is not ancient). It therefore reruns only when its manifest is missing or data_root
+# changes (which changes every run's settings anyway): no code digest, and the source is read from the config
+# by the script, untracked. A copy already in data_root is used as it is, so a rerun would change nothing.
 rule prepare_data:
     output:
         DATA_MANIFEST,
     params:
         data_root=config["data_root"] or "data",  # deba.data's default
-        source=lambda w: config["cifar_source"].get(w.dataset, "download"),
-        code=script_code("prepare_data.py"),
     log:
         "results/logs/data/{dataset}.log",
     wildcard_constraints:

@@ -14,12 +14,13 @@ rule train:
         # DEBA-vs-fixed comparison (a machine that drifts between the phases shows in the A/A difference)
         after_characterization=lambda w: producer_input(
             thresholds_file(w.dataset, w.arch) if (w.scheduler, w.variant) == TIMING_CONTROL else []),
-        # Order only, never read: the cell's throughput profile prices this job's walltime (resources below),
-        # so it must exist when the job is submitted. ancient: a profile measured again never retrains.
-        profile=lambda w: producer_input(ancient(throughput_file(w.dataset, w.arch))),
-        # CIFAR, prepared once before any training job (data.smk); this job never downloads. Order only, ancient:
-        # preparing the data again never retrains
-        data=lambda w: producer_input([ancient(path) for path in data_manifest(w.dataset)]),
+        # Order only, never read: CIFAR, prepared once before any training job (data.smk); this job never
+        # downloads. Not ancient(): Snakemake does not weigh a job's own reasons (its code, its params) when a
+        # job upstream of it reruns, and an ancient() edge would then drop it; prepare_data reruns only when
+        # its manifest is missing or data_root changes, which retrains anyway. For the same reason no training
+        # job waits for its cell's throughput profile: that profile is measured again whenever the profiling
+        # code changes, and would retrain the grid each time (deba.walltime prices a job when it is submitted).
+        data=lambda w: producer_input(data_manifest(w.dataset)),
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),

@@ -11,8 +11,10 @@ from paperkit.files import write_text_atomically
 
 logging.basicConfig(filename=snakemake.log[0], filemode="w", level=logging.INFO,
                     format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+dataset = snakemake.wildcards.dataset
 try:
-    manifest = prepare(snakemake.wildcards.dataset, snakemake.params.data_root, snakemake.params.source)
+    # the source from the config, not a param: changing it must not rerun this rule (data.smk)
+    manifest = prepare(dataset, snakemake.params.data_root, snakemake.config["cifar_source"].get(dataset, "download"))
 except DataError as error:
     logging.error("%s", error)
     sys.exit(f"prepare_data: {error}")

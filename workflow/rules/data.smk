@@ -10,9 +10,10 @@ localrules:
 
 
 # Every training job of the dataset waits for this rule's manifest, so a rerun retrains them all (training.smk
-# says why that edge is not ancient). It therefore reruns only when its manifest is missing or data_root
-# changes (which changes every run's settings anyway): no code digest, and the source is read from the config
-# by the script, untracked. A copy already in data_root is used as it is, so a rerun would change nothing.
+# says why that edge is not ancient). It therefore reruns only when its manifest is missing, data_root changes
+# (which changes every run's settings anyway) or its script is edited (Snakemake tracks that itself): no code
+# digest of the modules it imports, and the source is read from the config by the script, untracked. A copy
+# already in data_root is used as it is, so a rerun would change nothing there.
 rule prepare_data:
     output:
         DATA_MANIFEST,

@@ -96,3 +96,12 @@ def test_pricing_cell_by_cell_gives_the_whole_grids_estimate(tmp_path, paper_con
 def test_importing_it_imports_no_torch():
     code = "import sys, deba.walltime; assert 'torch' not in sys.modules, 'torch was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_throughput_jobs_warm_up_is_the_profilers():
+    import inspect
+
+    from deba.throughput import measure
+    from deba.walltime import WARMUP_STEPS
+
+    assert inspect.signature(measure).parameters["warmup_steps"].default == WARMUP_STEPS

@@ -21,6 +21,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/characterization.smk"
 include: "workflow/rules/aggregate.smk"

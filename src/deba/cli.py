@@ -4,7 +4,8 @@
 
 Every flag maps to a `TrainConfig` field; bad values fail here, before any data is loaded or model built,
 with a message that names the flag and what is allowed. Exit status: 0 for a finished run (also a
-`diverged` one, so a grid goes on), 2 for bad input, 75 after SIGTERM (checkpoint written; rerun with
+`diverged` one, so a grid goes on), 1 when `--device cuda` finds no GPU (within seconds, before any data is
+loaded; the message names the host), 2 for bad input, 75 after SIGTERM (checkpoint written; rerun with
 `--resume`).
 """
 
@@ -113,12 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    from .device import NoGPUError
     from .train import EXIT_PREEMPTED, Preempted, train  # torch is imported only once input is valid
 
     try:
         summary = train(config, resume=args.resume)
     except Preempted:
         return EXIT_PREEMPTED
+    except NoGPUError as error:
+        print(f"deba-train: error: {error}", file=sys.stderr)
+        return 1
     except (FileExistsError, ValueError) as error:
         print(f"deba-train: error: {error}", file=sys.stderr)
         return 2

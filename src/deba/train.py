@@ -32,6 +32,7 @@ from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
 from .contract import CONFIG_FILE, EPOCH_COLUMNS, EPOCHS_FILE, SUMMARY_FILE, SUMMARY_KEYS
 from .data import EpochLoader, load_dataset
+from .device import require_cuda
 from .fast_path import resolve as resolve_fast_path
 from .models import build_model, build_optimizer, default_lr, load_optimizer_state
 from .monitor import GradientMonitor
@@ -61,11 +62,12 @@ class RunState:
 
 
 def resolve_device(requested: str) -> torch.device:
+    """The device of `requested` (auto: a GPU when torch sees one); `cuda` without a GPU raises NoGPUError
+    naming this host (deba.device), before anything else runs."""
     if requested == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("--device cuda was requested but torch.cuda.is_available() is False; "
-                           "use --device cpu or auto")
+    if requested == "cuda":
+        require_cuda("--device cuda was requested")
     return torch.device(requested)
 
 
@@ -110,7 +112,7 @@ def learning_rate(config: TrainConfig, epoch: int, batch_size: int) -> float:
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, download: bool = True):
         self.config = config.validate()
         self.out = Path(config.out)
         self.thresholds = Thresholds.read(config.thresholds) if config.thresholds else None
@@ -120,7 +122,7 @@ class Trainer:
             torch.set_num_threads(config.threads)
         self._configure_backends()
         self.dataset = load_dataset(config.dataset, config.data_root, train_subset=config.train_subset,
-                                    test_subset=config.test_subset).to(self.device)
+                                    test_subset=config.test_subset, download=download).to(self.device)
         torch.manual_seed(config.seed)  # the same initial weights for every scheduler
         model = build_model(config.arch, self.dataset.num_classes, config.scale, config.vit_input)
         self.fast_path = resolve_fast_path(config.arch, self.device.type, config.precision, config.memory_format)
@@ -447,6 +449,7 @@ class ProgressBar:
 RESUMABLE_CHANGES = {"device", "threads", "keep_checkpoints", "out", "data_root"}
 
 
-def train(config: TrainConfig, resume: bool = False) -> dict:
-    """Train one run and return its summary (also written to `config.out`/summary.json)."""
-    return Trainer(config).run(resume=resume)
+def train(config: TrainConfig, resume: bool = False, download: bool = True) -> dict:
+    """Train one run and return its summary (also written to `config.out`/summary.json). `download=False`:
+    read CIFAR only from a copy under `config.data_root`, never download it (the workflow prepares it once)."""
+    return Trainer(config, download=download).run(resume=resume)

@@ -40,7 +40,9 @@ rule throughput:
         "results/logs/characterization/{dataset}/{arch}/throughput.log",
     threads: local_cores()
     resources:
-        gpu=1 if HAS_GPU else 0,
+        gpu=1 if ASK_FOR_GPU else 0,
+        # minutes, on a cluster: priced from this cell's previous profile if there is one (deba.walltime)
+        runtime=lambda w, attempt: WALLTIMES.throughput(w.dataset, w.arch, attempt),
     conda:
         DEBA_ENV
     script:

@@ -36,7 +36,9 @@ from deba import contract
 from deba.analysis import layout
 from deba.config import ConfigError
 from deba.grid import TIMING_CONTROL, Run, run_dir, training_settings, validate_grid
+from deba.prepare import PREPARED_DATASETS
 from deba.recorded import MANIFEST as RECORDED_MANIFEST
+from deba.walltime import Walltimes
 from paperkit.closure import closure_digest
 from paperkit.files import write_text_atomically
 
@@ -57,7 +59,12 @@ def script_code(script):
         _SCRIPT_CODE[script] = closure_digest(os.path.join(SCRIPTS_DIR, script), src=SRC_DIR)
     return _SCRIPT_CODE[script]
 
-HAS_GPU = bool(shutil.which("nvidia-smi")) and config["device"] != "cpu"
+# Whether training and throughput jobs ask for a GPU (resource `gpu`) when they run where Snakemake runs:
+# always under `device: cuda`; under `device: auto` when this machine shows one (`--resources gpu=N` then
+# limits how many run at once). This says nothing about a cluster's nodes: profiles/slurm sets the resource
+# per rule itself. Either way a job given a GPU checks that it has one before it loads any data, and fails
+# at once naming its host if not (deba.device.start_job_device), rather than train on the CPU.
+ASK_FOR_GPU = config["device"] == "cuda" or (config["device"] == "auto" and bool(shutil.which("nvidia-smi")))
 
 
 # Threads of a training run: one, so a local run trains one run per core. On the 2-core development machine
@@ -106,6 +113,31 @@ def cells():
 # fixed-batch baseline runs of a cell (paths: deba.contract).
 throughput_file = contract.throughput_file
 thresholds_file = contract.thresholds_file
+
+
+# What rule prepare_data writes once a dataset is ready under data_root (data.smk); training runs wait for it.
+DATA_MANIFEST = "results/data/{dataset}.json"
+
+
+def data_manifest(dataset):
+    """The prepare_data manifest a training run of `dataset` waits for; none where nothing is prepared."""
+    return [DATA_MANIFEST.format(dataset=dataset)] if dataset in PREPARED_DATASETS else []
+
+
+def site_max_runtime():
+    """The site's longest walltime in minutes (environment variable DEBA_SLURM_MAX_RUNTIME), or None."""
+    value = os.environ.get("DEBA_SLURM_MAX_RUNTIME", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise WorkflowError(f"DEBA_SLURM_MAX_RUNTIME={value!r}: allowed is a whole number of minutes, at least 1 "
+                            "(the GPU partition's MaxTime; docs/cluster.md)")
+    return int(value)
+
+
+# The `runtime` (minutes) of training and throughput jobs: the cost estimate of each run on its cell's
+# throughput profile, with a margin; a fallback until that profile exists (deba.walltime, docs/cluster.md).
+WALLTIMES = Walltimes(config, throughput_file, site_max_runtime())
 
 
 def baseline_epochs(wildcards):

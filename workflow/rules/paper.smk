@@ -11,6 +11,11 @@ PAPER_SOURCES = sorted({*map(str, Path("paper/sections").glob("*.tex")), "paper/
                         "paper/references.bib"})
 
 
+# Where Snakemake runs, also on a cluster: that is where pdf_if_latex_available() (common.smk) found latexmk.
+localrules:
+    paper_pdf,
+
+
 rule paper_pdf:
     """latexmk -pdf on a copy of the inputs in results/paper-build/ (latexmk's files stay there, out of paper/);
     fails on undefined references or citations and missing figures."""

@@ -14,6 +14,13 @@ rule train:
         # DEBA-vs-fixed comparison (a machine that drifts between the phases shows in the A/A difference)
         after_characterization=lambda w: producer_input(
             thresholds_file(w.dataset, w.arch) if (w.scheduler, w.variant) == TIMING_CONTROL else []),
+        # Order only, never read: CIFAR, prepared once before any training job (data.smk); this job never
+        # downloads. Not ancient(): Snakemake does not weigh a job's own reasons (its code, its params) when a
+        # job upstream of it reruns, and an ancient() edge would then drop it; prepare_data reruns only when
+        # its manifest is missing or data_root changes, which retrains anyway. For the same reason no training
+        # job waits for its cell's throughput profile: that profile is measured again whenever the profiling
+        # code changes, and would retrain the grid each time (deba.walltime prices a job when it is submitted).
+        data=lambda w: producer_input(data_manifest(w.dataset)),
     params:
         # every module a training job imports (train_run.py's closure includes deba.provenance.code_version's)
         code=script_code("train_run.py"),
@@ -27,7 +34,9 @@ rule train:
         seed=r"\d+",
     threads: TRAIN_THREADS
     resources:
-        gpu=1 if HAS_GPU else 0,
+        gpu=1 if ASK_FOR_GPU else 0,
+        # minutes, on a cluster: the run's cost estimate with a margin (deba.walltime), per attempt
+        runtime=lambda w, attempt: WALLTIMES.train(Run(w.dataset, w.arch, w.scheduler, w.variant, int(w.seed)), attempt),
     conda:
         DEBA_ENV
     script:

@@ -6,14 +6,14 @@ import pandas as pd
 import torch
 
 from deba.data import CIFAR_CLASSES
-from deba.gpu_slots import claim_gpu
+from deba.device import start_job_device
 from deba.throughput import COLUMNS, measure
 from deba.train import resolve_device
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO)
 params = snakemake.params
-if params.device != "cpu":
-    claim_gpu()
+# a profile of a node's CPU would price the GPU grid wrongly: asked for a GPU and none there, fail now
+start_job_device("throughput", params.device, dict(snakemake.resources.items()))
 torch.set_num_threads(params.torch_threads)  # training's threads; the job claims every core (common.smk)
 device = resolve_device(params.device)
 rows = measure(snakemake.wildcards.arch, params.scale, list(params.batch_sizes), device,

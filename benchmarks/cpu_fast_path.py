@@ -15,8 +15,9 @@ that precision, measured in the same run at one thread: how far from the limit t
 
 The choice per architecture (`choose`): the combination with the lowest geometric-mean ratio over the batch
 sizes, provided its interval lies below 1 at every batch size (faster beyond the run's own noise), else fp32
-contiguous; and the same among the fp32 combinations alone, for CPUs without AMX-BF16. Writes
-benchmarks/results/cpu_fast_path.{json,md} and, unless --quick, src/deba/cpu_fast_path.json (the table).
+contiguous; and the same among the fp32 combinations alone, for CPUs without bfloat16 instructions
+(`deba.fast_path.BF16_FLAGS`). Writes benchmarks/results/cpu_fast_path.{json,md} and, unless --quick,
+src/deba/cpu_fast_path.json (the table; `--table-from FILE` rewrites it from an earlier run's JSON).
 """
 
 from __future__ import annotations
@@ -126,10 +127,29 @@ def choose(rows: list[dict], arch: str, precisions: tuple[str, ...]) -> dict:
     return best
 
 
+def choices_of(rows: list[dict], architectures) -> dict:
+    return {arch: {"bf16_hardware": choose(rows, arch, ("fp32", "bf16")), "fp32_only": choose(rows, arch, ("fp32",))}
+            for arch in architectures}
+
+
+def write_table(results: dict) -> None:
+    """src/deba/cpu_fast_path.json from a full run's results. Measured on a CPU without bfloat16 instructions,
+    bf16 was emulated: its fp32 choice then stands for both."""
+    choices = results["choices"]
+    if not results["environment"]["bf16_flags"]:
+        choices = {arch: {"bf16_hardware": c["fp32_only"], "fp32_only": c["fp32_only"]} for arch, c in choices.items()}
+    env = results["environment"]
+    table = {"source": "benchmarks/results/cpu_fast_path.md (python -m benchmarks.cpu_fast_path)",
+             "measured_at": env["measured_at"], "cpu": env["cpu"], "bf16_flags": env["bf16_flags"],
+             "architectures": {arch: {key: {"precision": c["precision"], "memory_format": c["memory_format"]}
+                                      for key, c in choice.items()} for arch, choice in choices.items()}}
+    fast_path.TABLE_FILE.write_text(json.dumps(table, indent=1) + "\n")
+
+
 def markdown(results: dict) -> str:
     env = results["environment"]
     lines = [f"Measured {env['measured_at']} on {env['cpu']} ({env['cpu_count']} cores, one torch thread, "
-             f"AMX-BF16 {'present' if env['amx_bf16'] else 'absent'}), torch {env['packages'].get('torch')}. "
+             f"bfloat16 instructions: {', '.join(env['bf16_flags']) or 'none'}), torch {env['packages'].get('torch')}. "
              f"Matrix-multiply rate at one thread: fp32 {env['peak_flops_per_s']['fp32'] / 1e9:.0f} GFLOP/s, "
              f"bf16 {env['peak_flops_per_s']['bf16'] / 1e9:.0f} GFLOP/s.", "",
              "Time per image relative to fp32 contiguous (median of per-round ratios, 95% bootstrap interval; "
@@ -141,12 +161,13 @@ def markdown(results: dict) -> str:
         lines.append(f"| {row['arch']} | {row['batch_size']} | {row['precision']} | {row['memory_format']} | "
                      f"{row['ratio']:.2f} [{row['ratio_low']:.2f}, {row['ratio_high']:.2f}] | "
                      f"{row['images_per_s']:.0f} | {row['achieved_flops_per_s'] / peak:.1%} |")
-    lines += ["", "Chosen (`src/deba/cpu_fast_path.json`): with AMX-BF16 / without it (fp32 only):", "",
-              "| architecture | with AMX-BF16 | relative time | without | relative time |", "|---|---|---|---|---|"]
+    lines += ["", "Chosen (`src/deba/cpu_fast_path.json`; relative time: geometric mean over the batch sizes), on a "
+              "CPU with bfloat16 instructions / without them (fp32 only):", "",
+              "| architecture | with bf16 instructions | relative time | without | relative time |", "|---|---|---|---|---|"]
     for arch, choice in results["choices"].items():
-        amx, no_amx = choice["amx"], choice["no_amx"]
-        lines.append(f"| {arch} | {amx['precision']}, {amx['memory_format']} | {amx['geomean_ratio']:.2f} | "
-                     f"{no_amx['precision']}, {no_amx['memory_format']} | {no_amx['geomean_ratio']:.2f} |")
+        bf16, fp32 = choice["bf16_hardware"], choice["fp32_only"]
+        lines.append(f"| {arch} | {bf16['precision']}, {bf16['memory_format']} | {bf16['geomean_ratio']:.2f} | "
+                     f"{fp32['precision']}, {fp32['memory_format']} | {fp32['geomean_ratio']:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -154,12 +175,21 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES), choices=ARCHITECTURES)
+    parser.add_argument("--table-from", type=Path, help="measure nothing: choose from this earlier run's JSON")
     args = parser.parse_args(argv)
+    if args.table_from:
+        results = json.loads(args.table_from.read_text())
+        results["choices"] = choices_of(results["rows"], dict.fromkeys(row["arch"] for row in results["rows"]))
+        args.table_from.write_text(json.dumps(results, indent=1) + "\n")
+        (RESULTS / "cpu_fast_path.md").write_text(markdown(results))
+        write_table(results)
+        return results
     settings = SETTINGS["quick" if args.quick else "full"]
     torch.set_num_threads(1)  # as a training run of the workflow (one run per core)
     started = time.perf_counter()
     environment = {"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "cpu": cpu_name(),
-                   "cpu_count": __import__("os").cpu_count(), "amx_bf16": fast_path.AMX_FLAG in fast_path.cpu_flags(),
+                   "cpu_count": __import__("os").cpu_count(),
+                   "bf16_flags": [flag for flag in fast_path.BF16_FLAGS if flag in fast_path.cpu_flags()],
                    "packages": package_versions(),
                    "peak_flops_per_s": {"fp32": matmul_flops_per_s(torch.float32, settings["matmul"]),
                                         "bf16": matmul_flops_per_s(torch.bfloat16, settings["matmul"])}}
@@ -169,24 +199,15 @@ def main(argv=None) -> dict:
             rows += measure_cell(arch, batch_size, settings)["rows"]
             print(f"{arch} {batch_size}: " + ", ".join(f"{r['precision']}/{r['memory_format']} {r['ratio']:.2f}"
                                                       for r in rows[-len(combinations(arch)):]), flush=True)
-    choices = {arch: {"amx": choose(rows, arch, ("fp32", "bf16")), "no_amx": choose(rows, arch, ("fp32",))}
-               for arch in args.architectures}
     environment["wall_s"] = round(time.perf_counter() - started, 1)
-    results = {"environment": environment, "settings": settings, "rows": rows, "choices": choices}
+    results = {"environment": environment, "settings": settings, "rows": rows,
+               "choices": choices_of(rows, args.architectures)}
     suffix = "-quick" if args.quick else ""
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"cpu_fast_path{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
     (RESULTS / f"cpu_fast_path{suffix}.md").write_text(markdown(results))
     if not args.quick:
-        if not environment["amx_bf16"]:
-            for choice in choices.values():  # bf16 measured without AMX is emulated: never a choice to ship
-                choice["amx"] = choice["no_amx"]
-        table = {"source": "benchmarks/results/cpu_fast_path.md (python -m benchmarks.cpu_fast_path)",
-                 "measured_at": environment["measured_at"], "cpu": environment["cpu"],
-                 "measured_with_amx_bf16": environment["amx_bf16"],
-                 "architectures": {arch: {key: {"precision": c["precision"], "memory_format": c["memory_format"]}
-                                          for key, c in choice.items()} for arch, choice in choices.items()}}
-        fast_path.TABLE_FILE.write_text(json.dumps(table, indent=1) + "\n")
+        write_table(results)
     print(markdown(results))
     return results
 

@@ -7,10 +7,12 @@ contiguous or channels_last (CNNs only). `auto` resolves per device and architec
 - on a GPU: bf16 and channels_last for CNNs (what the trainer has always used there);
 - on a CPU: the choice of `TABLE_FILE`, written by `python -m benchmarks.cpu_fast_path` from its measurements
   of every combination side by side (benchmarks/results/cpu_fast_path.md). The table holds two choices per
-  architecture: the fastest combination overall (used when the CPU has AMX-BF16, as the one it was measured
-  on did) and the fastest fp32 one (used otherwise: without AMX, bf16 runs in emulation and is slower). A
-  combination is chosen only where it was measured faster than fp32 contiguous with its interval clear of no
-  difference; an architecture missing from the table trains fp32 contiguous.
+  architecture: the fastest combination overall (`bf16_hardware`, used on a CPU with bfloat16 instructions,
+  `BF16_FLAGS`: AMX-BF16 or AVX-512 BF16) and the fastest fp32 one (`fp32_only`, used otherwise: without
+  them bf16 is emulated and slow, so it is never chosen). A combination is chosen only where it was
+  measured faster than fp32 contiguous with its interval clear of no difference; an architecture missing
+  from the table trains fp32 contiguous. The choice is only as good as the CPU it was measured on (the
+  table names it): rerun the benchmark on another kind of CPU to choose for that one.
 
 The resolved pair, and the reason for it, are written into a run's provenance (`deba.train`), so a run
 can be repeated exactly on the same hardware with explicit settings. Pure Python (no torch): the workflow
@@ -30,7 +32,9 @@ PRECISIONS = ("auto", "fp32", "bf16")
 PRECISION_LABEL = {"fp32": "fp32", "bf16": "bf16-autocast"}
 MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
 TABLE_FILE = Path(__file__).with_name("cpu_fast_path.json")
-AMX_FLAG = "amx_bf16"  # /proc/cpuinfo's flag for the AMX bfloat16 tile instructions
+# /proc/cpuinfo's flags for bfloat16 arithmetic in hardware: Intel's AMX tiles, and AVX-512 BF16 (Intel
+# Cooper Lake and later, AMD Zen 4 and later)
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 
 
 class Settings(NamedTuple):
@@ -57,7 +61,7 @@ def cpu_flags() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def table() -> dict:
-    """The CPU choice table ({"architectures": {arch: {"amx": {...}, "no_amx": {...}}}, "source": ...}); an
+    """The CPU choice table ({"architectures": {arch: {"bf16_hardware": {...}, "fp32_only": {...}}}, ...}); an
     empty one where the file is absent (a copy installed without it: every CPU run then trains fp32 contiguous)."""
     if not TABLE_FILE.is_file():
         return {"architectures": {}, "source": None}
@@ -88,12 +92,18 @@ def resolve(arch: str, device_type: str, precision: str = "auto", memory_format:
                     chosen.reason if "auto" in (precision, memory_format) else "set explicitly")
 
 
+def has_bf16_hardware(flags: frozenset[str]) -> bool:
+    return any(flag in flags for flag in BF16_FLAGS)
+
+
 def _cpu_choice(arch: str, flags: frozenset[str]) -> Settings:
     row = table_row(arch)
     if row is None:
         return Settings("fp32", "contiguous", f"CPU: {arch} not in {TABLE_FILE.name}")
-    if AMX_FLAG in flags:
-        return Settings(row["amx"]["precision"], row["amx"]["memory_format"],
-                        f"CPU with {AMX_FLAG}: {TABLE_FILE.name}, measured {table()['measured_at']}")
-    return Settings("fp32", row["no_amx"]["memory_format"],
-                    f"CPU without {AMX_FLAG}: fp32, {TABLE_FILE.name}'s fp32 choice")
+    measured = f"{TABLE_FILE.name}, measured {table()['measured_at']} on {table()['cpu']}"
+    if has_bf16_hardware(flags):
+        present = ", ".join(flag for flag in BF16_FLAGS if flag in flags)
+        return Settings(row["bf16_hardware"]["precision"], row["bf16_hardware"]["memory_format"],
+                        f"CPU with {present}: {measured}")
+    return Settings("fp32", row["fp32_only"]["memory_format"],
+                    f"CPU without {' or '.join(BF16_FLAGS)}: {measured}, its fp32 choice")

@@ -14,13 +14,14 @@ from deba.models import build_model
 from deba.monitor import GradientMonitor
 from deba.train import Trainer, train
 
-AMX = frozenset({"avx512f", fast_path.AMX_FLAG})
+AMX = frozenset({"avx512f", "amx_bf16"})
+AVX512_BF16 = frozenset({"avx512f", "avx512_bf16"})
 NO_AMX = frozenset({"avx512f"})
-TABLE = {"measured_at": "2026-12-04", "source": "test", "architectures": {
-    "resnet18": {"amx": {"precision": "bf16", "memory_format": "channels_last"},
-                 "no_amx": {"precision": "fp32", "memory_format": "channels_last"}},
-    "mobilenet_v3": {"amx": {"precision": "fp32", "memory_format": "channels_last"},
-                     "no_amx": {"precision": "fp32", "memory_format": "channels_last"}}}}
+TABLE = {"measured_at": "2026-12-04", "source": "test", "cpu": "Test CPU", "bf16_flags": ["amx_bf16"], "architectures": {
+    "resnet18": {"bf16_hardware": {"precision": "bf16", "memory_format": "channels_last"},
+                 "fp32_only": {"precision": "fp32", "memory_format": "channels_last"}},
+    "mobilenet_v3": {"bf16_hardware": {"precision": "fp32", "memory_format": "channels_last"},
+                     "fp32_only": {"precision": "fp32", "memory_format": "channels_last"}}}}
 
 
 @pytest.fixture
@@ -36,8 +37,9 @@ def test_auto_on_a_gpu_is_bf16_with_channels_last_for_cnns_only():
 
 def test_auto_on_a_cpu_follows_the_table_and_without_amx_takes_its_fp32_choice(table):
     assert fast_path.resolve("resnet18", "cpu", flags=AMX)[:2] == ("bf16", "channels_last")
+    assert fast_path.resolve("resnet18", "cpu", flags=AVX512_BF16)[:2] == ("bf16", "channels_last")
     without = fast_path.resolve("resnet18", "cpu", flags=NO_AMX)
-    assert without[:2] == ("fp32", "channels_last") and "without amx_bf16" in without.reason
+    assert without[:2] == ("fp32", "channels_last") and "without amx_bf16 or avx512_bf16" in without.reason
     assert fast_path.resolve("mobilenet_v3", "cpu", flags=AMX)[:2] == ("fp32", "channels_last")
     missing = fast_path.resolve("densenet121", "cpu", flags=AMX)  # not in the table: the plain default
     assert missing[:2] == ("fp32", "contiguous") and "not in cpu_fast_path.json" in missing.reason
@@ -63,7 +65,7 @@ def test_a_changed_cpu_choice_changes_the_parameters_of_exactly_its_auto_runs(ta
     resnet, mobilenet = (grid.Run("digits", arch, "fixed", "main", 0) for arch in ("resnet18", "mobilenet_v3"))
     before = {run: grid.training_settings(config, run) for run in (resnet, mobilenet)}
     changed = json.loads(json.dumps(TABLE))
-    changed["architectures"]["resnet18"]["amx"]["precision"] = "fp32"
+    changed["architectures"]["resnet18"]["bf16_hardware"]["precision"] = "fp32"
     monkeypatch.setattr(fast_path, "table", lambda: changed)
     assert grid.training_settings(config, resnet) != before[resnet]
     assert grid.training_settings(config, mobilenet) == before[mobilenet]

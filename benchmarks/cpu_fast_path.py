@@ -171,7 +171,7 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> dict:
+def main(argv=None, results_dir: Path = RESULTS) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--architectures", nargs="+", default=list(ARCHITECTURES), choices=ARCHITECTURES)
@@ -181,7 +181,7 @@ def main(argv=None) -> dict:
         results = json.loads(args.table_from.read_text())
         results["choices"] = choices_of(results["rows"], dict.fromkeys(row["arch"] for row in results["rows"]))
         args.table_from.write_text(json.dumps(results, indent=1) + "\n")
-        (RESULTS / "cpu_fast_path.md").write_text(markdown(results))
+        (results_dir / "cpu_fast_path.md").write_text(markdown(results))
         write_table(results)
         return results
     settings = SETTINGS["quick" if args.quick else "full"]
@@ -203,9 +203,9 @@ def main(argv=None) -> dict:
     results = {"environment": environment, "settings": settings, "rows": rows,
                "choices": choices_of(rows, args.architectures)}
     suffix = "-quick" if args.quick else ""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"cpu_fast_path{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
-    (RESULTS / f"cpu_fast_path{suffix}.md").write_text(markdown(results))
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"cpu_fast_path{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    (results_dir / f"cpu_fast_path{suffix}.md").write_text(markdown(results))
     if not args.quick:
         write_table(results)
     print(markdown(results))

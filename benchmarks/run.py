@@ -122,7 +122,7 @@ def main(argv=None) -> None:
         # precision and memory format per architecture on this CPU: its own files, and the table it chooses from
         from . import cpu_fast_path
 
-        cpu_fast_path.main(["--quick"] if args.quick else [])
+        cpu_fast_path.main(["--quick"] if args.quick else [], results_dir=RESULTS)
         suffix = "-quick" if args.quick else ""
         results.setdefault("extra_tables", []).append(
             "Precision and memory format on this CPU (`benchmarks/cpu_fast_path.py`): "

@@ -26,18 +26,18 @@ from deba.data import Dataset, EpochLoader, Split
 from deba.throughput import TrainingStep, synchronize
 from deba.train import configure_backends
 
-SETTINGS = {"full": {"scale": "paper", "batch_sizes": [128, 512], "steps": 10, "rounds": 2},
-            "quick": {"scale": "cpu", "batch_sizes": [8, 16], "steps": 2, "rounds": 2}}
-ARCHITECTURES = ("resnet18", "mobilenet_v3")
+SETTINGS = {"full": {"scale": "paper", "batch_sizes": [128, 512], "steps": 10, "rounds": 2,
+                     "architectures": ["resnet18", "mobilenet_v3"]},
+            "quick": {"scale": "cpu", "batch_sizes": [8, 16], "steps": 2, "rounds": 2, "architectures": ["resnet18"]}}
 VARIANTS = ("trainer_step", "monitor_off", "cudnn_benchmark", "cuda_graph", "data_only")
 
 
 def run(section, device: torch.device, quick: bool) -> None:
     settings = SETTINGS["quick" if quick else "full"]
     results = section.data.setdefault("seconds_per_step", {})
-    section.data.update(settings=settings, variants=list(VARIANTS), architectures=list(ARCHITECTURES), errors={})
+    section.data.update(settings=settings, variants=list(VARIANTS), errors={})
     section.data["kernels_per_trainer_step"] = {}
-    for arch in ARCHITECTURES:
+    for arch in settings["architectures"]:
         timers = {}
         for name in VARIANTS:
             try:

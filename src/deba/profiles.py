@@ -260,6 +260,10 @@ def from_results(root: str | Path) -> tuple[dict, list[dict]]:
         raise ProfileError(f"{root}: the grid's throughput profiles come from {len(devices)} device types "
                            f"({', '.join(sorted(devices)) or 'none'}); store one profile per device")
     device_type = "cuda" if devices.pop().startswith("cuda") else "cpu"
+    precisions = {_trained_precision(run, device_type) for run in runs}
+    if len(precisions) != 1:  # a profile has one precision; `auto` may train architectures in different ones
+        raise ProfileError(f"{root}: the grid's runs trained in {' and '.join(sorted(precisions))} (precision "
+                           "auto chooses per architecture); a stored profile has one precision")
     provenance_of = [run["provenance"] for run in runs]
     config_of = [run["config"] for run in runs]
 
@@ -269,7 +273,7 @@ def from_results(root: str | Path) -> tuple[dict, list[dict]]:
     provenance = {
         "device_name": joined(p.get("device_name") for p in provenance_of),
         "device_type": device_type,
-        "precision": "bf16-autocast" if device_type == "cuda" else "fp32",  # deba.train: bf16 autocast on GPUs
+        "precision": PRECISION_LABEL[precisions.pop()],
         "cudnn_mode": ("n/a" if device_type == "cpu" else
                        "deterministic, no autotuning" if all(c.get("deterministic", True) for c in config_of)
                        else "autotuned"),
@@ -288,6 +292,12 @@ def from_results(root: str | Path) -> tuple[dict, list[dict]]:
              "images_per_s": batch / statistics.median(values)}
             for (arch, scale, batch), values in sorted(times.items())]
     return provenance, rows
+
+
+def _trained_precision(run: dict, device_type: str) -> str:
+    """The precision a run trained in: its provenance's, or for a run recorded before it was recorded, the
+    trainer's then (bf16 autocast on a GPU, fp32 on a CPU)."""
+    return run["provenance"].get("precision") or ("bf16" if device_type == "cuda" else "fp32")
 
 
 def main(argv=None) -> int:

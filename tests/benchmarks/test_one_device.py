@@ -40,6 +40,6 @@ def test_run_passes_its_one_device_to_every_benchmark(monkeypatch, cuda_seems_av
     monkeypatch.setattr(training, "bench_monitor_overhead", record("monitor", overhead))
     monkeypatch.setattr(training, "bench_throughput", record("throughput", {"rows": []}))
     monkeypatch.setattr(run, "RESULTS", tmp_path)
-    run.main(["--quick", "--device", "cpu", "--skip", "compile", "smells", "workflow"])
+    run.main(["--quick", "--device", "cpu", "--skip", "fast_path", "compile", "smells", "workflow"])
     assert [name for name, _ in seen] == ["data", "trainer", "monitor", "throughput"]
     assert {device for _, device in seen} == {torch.device("cpu")}

@@ -2,6 +2,7 @@
 config's `price_on` selects, and a finished grid's own profiles converted with their provenance."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -169,12 +170,19 @@ def test_every_stored_profile_of_the_repository_is_valid():
 
 
 def test_the_stored_profiles_of_recorded_grids_are_what_their_command_makes_from_them():
+    # made from a recorded set as it is now; one made from an earlier recording names that checkout instead
     converted = [profile for profile in load_named(stored_profiles(REPO), REPO)
-                 if profile.provenance.get("command", "").startswith("python -m deba.profiles from-results")]
-    assert {profile.name for profile in converted} >= {"cifar-cpu-run-fp32", "digits-default-run-fp32"}
+                 if re.fullmatch(r"python -m deba\.profiles from-results \S+ \S+", profile.provenance.get("command", ""))]
+    assert {profile.name for profile in converted} >= {"cifar-cpu-run-fp32"}
     for profile in converted:
         root, name = profile.provenance["command"].split()[-2:]
         provenance, rows = from_results(REPO / root)
         assert name == profile.name
         assert {**provenance, "command": profile.provenance["command"]} == profile.provenance
         assert rows == profile.rows
+
+
+def test_a_grid_trained_in_two_precisions_is_not_one_profile():
+    # the recorded default run trained ResNet-18 in bf16 and MobileNet-V3 in fp32 (precision auto)
+    with pytest.raises(ProfileError, match="trained in bf16 and fp32"):
+        from_results(REPO / "recorded" / "digits-default")

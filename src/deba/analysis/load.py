@@ -114,6 +114,8 @@ def trained_fast_path(provenance: Mapping[str, Any], arch: str) -> tuple[str, st
 
 
 def _fast_path_differences(wanted: Mapping[str, Any], provenance: Mapping[str, Any]) -> list[str]:
+    if not any(key in wanted for key in FAST_PATH_FIELDS):
+        return []  # the grid asks nothing of them (settings from before they existed)
     device_type = "cuda" if str(provenance.get("device", "cpu")).startswith("cuda") else "cpu"
     asked = fast_path.resolve(wanted["arch"], device_type, wanted.get("precision", "auto"),
                               wanted.get("memory_format", "auto"))

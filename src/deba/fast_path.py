@@ -92,6 +92,14 @@ def resolve(arch: str, device_type: str, precision: str = "auto", memory_format:
                     chosen.reason if "auto" in (precision, memory_format) else "set explicitly")
 
 
+def before_settings(arch: str, device_type: str) -> Settings:
+    """What the trainer used before these settings existed (runs recorded then have no record of them): bf16
+    and channels_last for CNNs on a GPU, fp32 contiguous on a CPU."""
+    if device_type == "cuda":
+        return Settings("bf16", "channels_last" if is_cnn(arch) else "contiguous", "recorded before the settings")
+    return Settings("fp32", "contiguous", "recorded before the settings")
+
+
 def has_bf16_hardware(flags: frozenset[str]) -> bool:
     return any(flag in flags for flag in BF16_FLAGS)
 

@@ -34,7 +34,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fast_path import PRECISION_LABEL
+from .fast_path import PRECISION_LABEL, before_settings
 
 FORMAT = "deba-throughput-profile/1"
 PROFILE_DIR = "benchmarks/results/profiles"  # relative to the repository root
@@ -296,8 +296,8 @@ def from_results(root: str | Path) -> tuple[dict, list[dict]]:
 
 def _trained_precision(run: dict, device_type: str) -> str:
     """The precision a run trained in: its provenance's, or for a run recorded before it was recorded, the
-    trainer's then (bf16 autocast on a GPU, fp32 on a CPU)."""
-    return run["provenance"].get("precision") or ("bf16" if device_type == "cuda" else "fp32")
+    trainer's then (deba.fast_path.before_settings)."""
+    return run["provenance"].get("precision") or before_settings(run["config"].get("arch", ""), device_type).precision
 
 
 def main(argv=None) -> int:

@@ -108,16 +108,17 @@ def trained_fast_path(provenance: Mapping[str, Any], arch: str) -> tuple[str, st
     recorded, what the trainer then used (bf16 and channels_last for CNNs on a GPU, fp32 contiguous on a CPU)."""
     if provenance.get("precision") and provenance.get("memory_format"):
         return provenance["precision"], provenance["memory_format"]
-    if str(provenance.get("device", "cpu")).startswith("cuda"):
-        return "bf16", "channels_last" if fast_path.is_cnn(arch) else "contiguous"
-    return "fp32", "contiguous"
+    return fast_path.before_settings(arch, _device_type(provenance))[:2]
+
+
+def _device_type(provenance: Mapping[str, Any]) -> str:
+    return "cuda" if str(provenance.get("device", "cpu")).startswith("cuda") else "cpu"
 
 
 def _fast_path_differences(wanted: Mapping[str, Any], provenance: Mapping[str, Any]) -> list[str]:
     if not any(key in wanted for key in FAST_PATH_FIELDS):
         return []  # the grid asks nothing of them (settings from before they existed)
-    device_type = "cuda" if str(provenance.get("device", "cpu")).startswith("cuda") else "cpu"
-    asked = fast_path.resolve(wanted["arch"], device_type, wanted.get("precision", "auto"),
+    asked = fast_path.resolve(wanted["arch"], _device_type(provenance), wanted.get("precision", "auto"),
                               wanted.get("memory_format", "auto"))
     trained = trained_fast_path(provenance, wanted["arch"])
     return [f"{key} trained {value!r} (the config asks {getattr(asked, key)!r}: {asked.reason})"

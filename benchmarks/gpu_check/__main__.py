@@ -17,7 +17,8 @@ from .section import FAIL_SECTION_VARIABLE, Section
 
 SECTIONS = ("environment", "throughput", "pair", "anatomy", "compile")
 REQUIRED_MODULES = {"torch": "PyTorch", "torchvision": "torchvision", "numpy": "NumPy", "PIL": "Pillow",
-                    "deba": "this repository's src/ (PYTHONPATH=src)"}
+                    "deba": "this repository's src/ (PYTHONPATH=src)",
+                    "paperkit": "this repository's src/ (PYTHONPATH=src)"}
 
 
 def missing_modules() -> list[str]:

@@ -21,6 +21,8 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
+from paperkit.files import write_text_atomically
+
 # Fault injection for the rehearsal (tests, .ci/run): the named section raises instead of running.
 FAIL_SECTION_VARIABLE = "DEBA_TEST_GPU_CHECK_FAIL"
 EXIT_STATUS = {"ok": 0, "failed": 1, "out of time": 3, "terminated": 4}
@@ -45,10 +47,7 @@ class Section:
 
     def save(self) -> None:
         self.data["seconds"] = round(time.monotonic() - self.started, 1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        temporary.write_text(json.dumps(self.data, indent=1, default=str) + "\n")
-        temporary.replace(self.path)
+        write_text_atomically(self.path, json.dumps(self.data, indent=1, default=str) + "\n")
 
     def run(self, work, stop_on: tuple[type[BaseException], ...] = ()) -> int:
         """Run `work(self)` until done or the deadline; record how it ended; return the exit status.

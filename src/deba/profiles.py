@@ -34,6 +34,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paperkit.files import write_text_atomically
+
 from .fast_path import PRECISION_LABEL, before_settings
 
 FORMAT = "deba-throughput-profile/1"
@@ -94,10 +96,7 @@ def write_profile(path: str | Path, provenance: dict, rows: list[dict], failures
     document = {"format": FORMAT, "provenance": dict(provenance), "rows": [dict(row) for row in rows],
                 "failures": [dict(failure) for failure in failures]}
     _check(document, str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(document, indent=1) + "\n")
-    temporary.replace(path)
+    write_text_atomically(path, json.dumps(document, indent=1) + "\n")
     return path
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from deba import contract
 from deba.analysis import layout
+from deba.analysis.paper import latexmk_available
 from deba.config import ConfigError
 from deba.grid import TIMING_CONTROL, Run, run_dir, training_settings, validate_grid
 from deba.prepare import PREPARED_DATASETS
@@ -171,11 +172,11 @@ if not os.environ.get("DEBA_REPORT_ONLY"):
 
 
 def pdf_if_latex_available():
-    """paper/main.pdf when latexmk is installed; otherwise nothing, with a note saying so."""
-    if shutil.which("latexmk"):
+    """paper/main.pdf when latexmk and pdflatex are installed; otherwise nothing, with a note saying so."""
+    if latexmk_available():
         return [PAPER_PDF]
-    print("Note: latexmk is not installed, so paper/main.pdf is not built; every figure, table and macro "
-          "still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
+    print("Note: latexmk or pdflatex is not installed, so paper/main.pdf is not built; every figure, table and "
+          "macro still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
     return []
 
 

@@ -43,6 +43,7 @@ from deba.walltime import Walltimes
 from paperkit.closure import closure_digest
 from paperkit.files import write_text_atomically
 
+# Every Run(dataset, arch, scheduler, variant, seed) of the grid (deba.grid.training_runs), once validated.
 try:
     RUNS = validate_grid(config)
 except ConfigError as error:
@@ -93,11 +94,6 @@ def local_cores():
     """Every core Snakemake may use locally (1 in a dry run, which is given none)."""
     cores = workflow.resource_settings.cores
     return cores if isinstance(cores, int) and 0 < cores < sys.maxsize else 1
-
-
-def training_runs():
-    """Every Run(dataset, arch, scheduler, variant, seed) of the grid."""
-    return RUNS
 
 
 def run_file(run, name):

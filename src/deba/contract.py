@@ -50,3 +50,11 @@ def throughput_file(dataset: str, arch: str) -> str:
 
 def thresholds_file(dataset: str, arch: str) -> str:
     return THRESHOLDS_FILE.format(dataset=dataset, arch=arch)
+
+
+def in_contract_order(values: dict, keys: tuple[str, ...], what: str) -> dict:
+    """`values` in the order of `keys` (EPOCH_COLUMNS, SUMMARY_KEYS, ...), which must be exactly its keys: a
+    writer whose record drifts from the contract fails naming the difference instead of writing it."""
+    if set(values) != set(keys):
+        raise RuntimeError(f"{what} {sorted(set(values) ^ set(keys))} disagree with deba.contract")
+    return {key: values[key] for key in keys}

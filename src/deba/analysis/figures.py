@@ -1,9 +1,10 @@
 """The paper's figures, each a function from small aggregated tables to a matplotlib figure.
 
 Every figure uses `paperkit.style` (one style, column or text width, colour-blind palette) and reads only
-the CSVs under results/aggregate and results/stats; `FIGURES` maps a figure's name to its function and the
-tables it needs, so the workflow can make one figure per job. A figure whose data are absent in the current
-configuration (say, no ablation runs) still renders, with a note saying so, so the paper always builds.
+the CSVs under results/aggregate and results/stats. Figure <name> of `deba.analysis.layout.FIGURE_INPUTS`
+(the one list of figures and the tables each reads) is drawn by `fig_<name>`, so the workflow can make one
+figure per job. A figure whose data are absent in the current configuration (say, no ablation runs) still
+renders, with a note saying so, so the paper always builds.
 """
 
 from __future__ import annotations
@@ -238,11 +239,9 @@ def fig_throughput(throughput: pd.DataFrame, hardware_table: pd.DataFrame):
     return fig
 
 
-# name -> (function, the tables it takes, in order: layout.FIGURE_INPUTS, the single source of those names).
-_FUNCTIONS: dict[str, Callable] = {"effects": fig_effects, "trajectories": fig_trajectories,
-                                   "accuracy_time": fig_accuracy_time, "stability": fig_stability,
-                                   "ablations": fig_ablations, "throughput": fig_throughput}
-FIGURES: dict[str, tuple[Callable, tuple[str, ...]]] = {name: (_FUNCTIONS[name], inputs)
+# name -> (function, the tables it takes, in order). layout.FIGURE_INPUTS is the one list of the figures and
+# their tables; figure <name> is drawn by fig_<name> above.
+FIGURES: dict[str, tuple[Callable, tuple[str, ...]]] = {name: (globals()[f"fig_{name}"], inputs)
                                                         for name, inputs in FIGURE_INPUTS.items()}
 
 

@@ -22,7 +22,8 @@ from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 # The initial learning rate at batch size 128 (SGD, momentum 0.9): CNNs use CIFAR's usual 0.1; the ViT,
 # trained from scratch with SGD, diverges there and uses 0.01; EfficientNet-B0 (with its dropout and
-# stochastic depth) did not learn at 0.1 in our CPU-scale runs and did at 0.02.
+# stochastic depth) did not learn there at the cpu scale and uses 0.02, at which it does (its runs in
+# recorded/cifar-cpu/README.md).
 DEFAULT_LR = {"vit_b16": 0.01, "efficientnet_b0": 0.02}
 CNN_DEFAULT_LR = 0.1
 

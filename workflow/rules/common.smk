@@ -86,7 +86,8 @@ def rule_threads(rule, default):
 
 # The threads training runs with, overrides included. A throughput profile times training steps at this
 # count and claims every local core while it does (local_cores): at batch sizes up to max_batch it is the most
-# memory-hungry job there is, and a training run beside it was 5% slower than its A/A twin (README: Timing).
+# memory-hungry job there is, and a training run beside it took longer than its A/A twin (README: Timing has
+# the measurement).
 TRAIN_THREADS = rule_threads("train", TIMED_JOB_THREADS)
 
 

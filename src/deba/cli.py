@@ -17,9 +17,9 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEBA_RULES, DEVICES, LR_SCALINGS, LR_SCHEDULES,
-                     MEMORY_FORMATS, PRECISIONS, SCALES, SCHEDULERS, VIT_INPUTS, ConfigError, TrainConfig,
-                     parse_window)
+from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEBA_RULES, DEVICES, GRAD_VAR_SCALINGS,
+                     LR_SCALINGS, LR_SCHEDULES, MEMORY_FORMATS, PRECISIONS, ROLLBACK_FLOORS, SCALES, SCHEDULERS,
+                     THRESHOLD_REFERENCES, VIT_INPUTS, ConfigError, TrainConfig, parse_window)
 
 DEFAULTS = TrainConfig()
 
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     optimizer.add_argument("--label-smoothing", type=float, default=DEFAULTS.label_smoothing,
                            help="label smoothing of the training loss")
     optimizer.add_argument("--lr-scaling", choices=LR_SCALINGS, default=DEFAULTS.lr_scaling,
-                           help="scale the learning rate with the batch size (paper: none)")
+                           help="scale the learning rate with batch / initial batch (none: a choice of ours)")
 
     batch = parser.add_argument_group("batch-size scheduling")
     batch.add_argument("--min-batch", type=int, default=DEFAULTS.min_batch)
@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="windowed rule: level of each signal's sign test over the window")
     batch.add_argument("--instability-factor", type=float, default=DEFAULTS.instability_factor,
                        help="legacy rule: unstable above this multiple of a threshold")
+    batch.add_argument("--rollback-floor", choices=ROLLBACK_FLOORS,
+                       help="how far DEBA may roll back (default: the rule's own; windowed: initial_batch)")
+    batch.add_argument("--grad-var-scaling", choices=GRAD_VAR_SCALINGS, default=DEFAULTS.grad_var_scaling,
+                       help="judge gradient variance as measured, or times batch / initial batch")
+    batch.add_argument("--threshold-reference", choices=THRESHOLD_REFERENCES, default=DEFAULTS.threshold_reference,
+                       help="judge an epoch against all baseline epochs, or the baseline's same epoch")
     batch.add_argument("--thresholds", help="JSON thresholds from the characterization step")
     batch.add_argument("--calibration-epochs", type=int, default=DEFAULTS.calibration_epochs,
                        help="without --thresholds: epochs to calibrate DEBA's thresholds on")

@@ -24,11 +24,23 @@ LR_SCHEDULES = ("cosine", "step", "constant")
 VIT_INPUTS = ("native", "resize224")
 COMPILE_MODES = ("off", "on")
 DEBA_RULES = ("windowed", "legacy")  # deba.schedulers: the reconstruction, and the rule it replaced
+# The reconstruction's own choices, each a setting (deba.schedulers and docs/deba.md say what each does):
+# how far a roll-back may go, whether gradient variance is put on the initial batch's scale before it is
+# judged, and which baseline epochs an epoch is judged against.
+ROLLBACK_FLOORS = ("initial_batch", "min_batch")
+# None (the default) takes the rule's own floor: a windowed roll-back undoes growth, a legacy one may go lower.
+RULE_ROLLBACK_FLOOR = {"windowed": "initial_batch", "legacy": "min_batch"}
+GRAD_VAR_SCALINGS = ("none", "initial_batch")
+THRESHOLD_REFERENCES = ("whole_run", "same_epoch")
 
 # The paper's DEBA settings.
 DEFAULT_WINDOW = 15
 DEFAULT_COOLDOWN = 5
 MIN_BATCH, MAX_BATCH = 16, 2048
+
+# TrainConfig fields added after runs were recorded, and the value such a run trained with: a recorded
+# config.json without the key is compared against this value (deba.analysis.load.check_runs_match_grid).
+VALUES_BEFORE_FIELD_EXISTED = {"rollback_floor": None, "grad_var_scaling": "none", "threshold_reference": "whole_run"}
 
 # The test accuracy that defines time-to-target when a run names none (`target_acc`): high enough to need
 # most of training on each dataset, low enough that every scheduler reaches it.
@@ -77,6 +89,9 @@ class TrainConfig:
     threshold_quantile: float = 0.5  # the baseline quantile DEBA's thresholds sit at (0.5: the median)
     significance: float = 0.1  # windowed rule: a window's sign test at this level
     instability_factor: float = 2.0  # legacy rule: "unstable" above this multiple of the threshold
+    rollback_floor: str | None = None  # None: the rule's own (RULE_ROLLBACK_FLOOR)
+    grad_var_scaling: str = "none"  # initial_batch: grad_var x batch / initial batch before it is judged
+    threshold_reference: str = "whole_run"  # same_epoch: judge epoch t against the baseline's epoch t only
     calibration_epochs: int = 3
     thresholds: str | None = None
     adabatch_interval: int = 5
@@ -113,6 +128,13 @@ class TrainConfig:
             raise ConfigError(f"memory_format='channels_last' is for CNNs and arch={self.arch!r} is not one; "
                               "allowed for it: contiguous, auto")
         _choice("deba_rule", self.deba_rule, DEBA_RULES)
+        if self.rollback_floor is not None:
+            _choice("rollback_floor", self.rollback_floor, ROLLBACK_FLOORS)
+        _choice("grad_var_scaling", self.grad_var_scaling, GRAD_VAR_SCALINGS)
+        _choice("threshold_reference", self.threshold_reference, THRESHOLD_REFERENCES)
+        if self.threshold_reference == "same_epoch" and self.deba_rule != "windowed":
+            raise ConfigError(f"threshold_reference='same_epoch' is for deba_rule='windowed' (its per-epoch sign "
+                              f"test); deba_rule={self.deba_rule!r} allows threshold_reference='whole_run'")
         _int("epochs", self.epochs, minimum=1)
         _int("seed", self.seed, minimum=0)
         _int("batch_size", self.batch_size, minimum=1)
@@ -153,6 +175,8 @@ class TrainConfig:
         _number("gns_ema", self.gns_ema, lower=0.0, upper=1.0, upper_open=True)
         if self.target_acc is not None:
             _number("target_acc", self.target_acc, lower=0.0, upper=1.0)
+        if self.scheduler == "deba" and self.deba_rule == "windowed" and self.window is not None:
+            _check_window_can_vote(self.window, self.threshold_quantile, self.significance)
         if not self.smith_milestones or not all(
                 isinstance(m, (int, float)) and 0 < m < 1 for m in self.smith_milestones):
             raise ConfigError(f"smith_milestones={self.smith_milestones!r}: "
@@ -176,6 +200,29 @@ class TrainConfig:
         if "smith_milestones" in values:
             values["smith_milestones"] = tuple(values["smith_milestones"])
         return cls(**values).validate()
+
+
+    @property
+    def effective_rollback_floor(self) -> str:
+        """The roll-back floor in force: the setting, or the rule's own when it is None."""
+        return self.rollback_floor or RULE_ROLLBACK_FLOOR[self.deba_rule]
+
+
+def smallest_voting_window(quantile: float, significance: float) -> int:
+    """The smallest window in which the windowed rule's sign test can vote at all: a window whose every epoch
+    lies beyond the baseline's `quantile` happens by chance with probability quantile**W (the tail of a
+    q-quantile of a baseline of many epochs is q), and a vote needs that at most `significance`."""
+    return max(1, math.ceil(math.log(significance) / math.log(quantile) - 1e-12))
+
+
+def _check_window_can_vote(window: int, quantile: float, significance: float) -> None:
+    smallest = smallest_voting_window(quantile, significance)
+    if window < smallest:
+        raise ConfigError(
+            f"window={window} cannot vote: with the quiet bound at the baseline's {quantile:g} quantile, even "
+            f"{window} of {window} quiet epochs happen by chance with probability {quantile ** window:.3g}, above "
+            f"significance={significance:g}, so the windowed rule could never change the batch; the smallest "
+            f"window that can vote is {smallest} (or raise significance, or use window 'full')")
 
 
 def parse_window(text: str | int | None) -> int | None:

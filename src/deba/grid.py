@@ -23,11 +23,18 @@ SHARED_TRAINING_KEYS = ("scale", "epochs", "batch_size", "min_batch", "max_batch
                         "warmup_epochs", "lr_scaling", "data_root", "train_subset", "test_subset", "vit_input",
                         "device", "precision", "memory_format", "compile", "calibration_epochs", "adabatch_interval", "smith_factor",
                         "smith_milestones", "label_smoothing")
-# The workflow's `deba` keys for DEBA's decision rule, and the TrainConfig fields they set.
+# The workflow's `deba` keys for DEBA's decision rule and the reconstruction's own choices, and the
+# TrainConfig fields they set.
 RULE_KEYS = {"rule": "deba_rule", "threshold_quantile": "threshold_quantile", "significance": "significance",
-             "instability_factor": "instability_factor"}
-# Short names of those keys in sensitivity variant names.
-RULE_KEY_ABBREVIATIONS = {"threshold_quantile": "q", "significance": "a", "instability_factor": "f"}
+             "instability_factor": "instability_factor", "rollback_floor": "rollback_floor",
+             "grad_var_scaling": "grad_var_scaling", "threshold_reference": "threshold_reference"}
+# What a `sensitivity.variants` entry may set: those, and the learning-rate scaling (a shared training key).
+SENSITIVITY_KEYS = {**RULE_KEYS, "lr_scaling": "lr_scaling"}
+# How each key shows in a sensitivity variant's name, in this order: `rule-legacy`, `rule-windowed-q0.25`,
+# `floor-min_batch`, `lr-linear` (numbers follow their short name, words follow it after a dash).
+VARIANT_NAME_PARTS = {"rule": "rule-", "threshold_quantile": "q", "significance": "a", "instability_factor": "f",
+                      "rollback_floor": "floor-", "grad_var_scaling": "gvscale-",
+                      "threshold_reference": "ref-", "lr_scaling": "lr-"}
 TIMING_CONTROL = ("fixed", "repeat")
 
 
@@ -60,9 +67,14 @@ def ablation_variants(config: dict) -> list[str]:
 
 
 def sensitivity_variant(settings: dict[str, Any]) -> str:
-    """The variant name of one `sensitivity.variants` entry: `rule-legacy`, `rule-windowed-q0.25-a0.05`."""
-    rest = [f"{RULE_KEY_ABBREVIATIONS[key]}{settings[key]:g}" for key in RULE_KEY_ABBREVIATIONS if key in settings]
-    return "-".join(["rule", settings["rule"], *rest])
+    """The variant name of one `sensitivity.variants` entry: `rule-legacy`, `rule-windowed-q0.25-a0.05`,
+    `floor-min_batch`, `ref-same_epoch-lr-linear`."""
+    unknown = sorted(set(settings) - set(VARIANT_NAME_PARTS))
+    if unknown or not settings:
+        raise ConfigError(f"sensitivity.variants entry {settings}: keys {unknown or '(none)'} are not allowed; an "
+                          f"entry sets one or more of {', '.join(VARIANT_NAME_PARTS)}")
+    return "-".join(f"{prefix}{settings[key]:g}" if isinstance(settings[key], (int, float))
+                    else f"{prefix}{settings[key]}" for key, prefix in VARIANT_NAME_PARTS.items() if key in settings)
 
 
 def sensitivity_variants(config: dict) -> dict[str, dict[str, Any]]:
@@ -126,10 +138,8 @@ def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, An
         return settings
     rule_variants = sensitivity_variants(config)
     if scheduler == "deba" and variant in rule_variants:
-        # a sweep entry sets the whole rule: keys it leaves out take TrainConfig's defaults, not the main run's
-        for field in RULE_KEYS.values():
-            settings.pop(field, None)
-        return {**settings, **{RULE_KEYS[key]: value for key, value in rule_variants[variant].items()}}
+        # a sweep entry varies what it names from the main run's settings; the rest stay the main run's
+        return {**settings, **{SENSITIVITY_KEYS[key]: value for key, value in rule_variants[variant].items()}}
     kind, _, value = variant.partition("-")
     if scheduler != "deba" or kind not in ("window", "cooldown") or not value:
         raise ConfigError(f"variant {variant!r} of scheduler {scheduler!r} is not known; variants are 'main', "

@@ -22,7 +22,7 @@ PROFILE = pd.DataFrame({"arch": "resnet18", "scale": "cpu", "batch_size": [50, 1
 def tiny_config(**overrides):
     """synthetic (512 training, 256 test images), one seed, 2 epochs: a fixed and a deba run."""
     config = {"scale": "cpu", "datasets": ["synthetic"], "architectures": ["resnet18"], "seeds": [0], "epochs": 2,
-              "batch_size": 100, "max_batch": 512, "deba": {"window": 2, "cooldown": 0}}
+              "batch_size": 100, "max_batch": 512, "deba": {"window": 4, "cooldown": 0}}
     config.update(overrides)
     return config
 
@@ -82,11 +82,11 @@ def test_the_paper_grid_has_100_runs_per_architecture():
                             for arch in config["architectures"]])
     runs = estimate_runs(config, profile)
     table = by_architecture(runs).set_index("arch")
-    # 100 per architecture, plus one A/A run per dataset, plus the legacy rule's 10 on ResNet-18
-    expected = {arch: 102 + (10 if arch == "resnet18" else 0) for arch in config["architectures"]}
+    # 100 per architecture, plus one A/A run per dataset, plus the five sensitivity variants' 50 on ResNet-18
+    expected = {arch: 102 + (50 if arch == "resnet18" else 0) for arch in config["architectures"]}
     assert len(table) == 7 and table.drop("total")["runs"].to_dict() == expected
     assert (table.drop("total")["fixed_runs"] == 2 * 5 + 2).all()  # 2 datasets x 5 seeds, and the A/A runs
-    assert table.loc["total", "runs"] == 622
+    assert table.loc["total", "runs"] == 662
     # a fixed CIFAR run: 100 epochs x 390 full batches of 128 at 1000 images/s, exactly
     fixed = runs[runs["scheduler"] == "fixed"].iloc[0]
     assert fixed["train_s"] == pytest.approx(100 * 390 * 128 / 1000)

@@ -89,7 +89,7 @@ def test_pricing_cell_by_cell_gives_the_whole_grids_estimate(tmp_path, paper_con
     for dataset in paper_config["datasets"]:
         for arch in ARCHITECTURES:
             by_cell.update(price_cell(paper_config, dataset, arch, profiles_under(tmp_path)(dataset, arch))["runs"])
-    assert set(by_cell) == set(expected) == set(training_runs(paper_config)) and len(expected) == 622
+    assert set(by_cell) == set(expected) == set(training_runs(paper_config)) and len(expected) == 662
     assert by_cell == pytest.approx(expected)
 
 

@@ -6,15 +6,14 @@
     snakemake --profile profiles/slurm --configfile config/paper.yaml     the full grid on SLURM
 """
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.20")
 
 
 configfile: "config/config.yaml"
-
-
-validate(config, "workflow/schemas/config.schema.yaml")
+# common.smk validates it against workflow/schemas/config.schema.yaml and fills in every default, as
+# `python -m deba.cost`, the benchmarks and the tests do (deba.config_schema).
 
 
 report: "workflow/report/workflow.rst"

@@ -34,7 +34,7 @@ rule aggregate:
         cells=cells(),
         runs=[list(run) for run in RUNS],
         grid=GRID_CONFIG,
-        allow_mixed_code_versions=config.get("allow_mixed_code_versions", False),
+        allow_mixed_code_versions=config["allow_mixed_code_versions"],
         code=script_code("analysis_aggregate.py"),
     log:
         "results/logs/analysis/aggregate.log",

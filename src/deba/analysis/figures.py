@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from deba.analysis.layout import FIGURE_INPUTS, method_label
+from deba.config import DEFAULT_COOLDOWN, DEFAULT_WINDOW
 from paperkit import style
 from paperkit.style import PALETTE
 
@@ -167,8 +168,9 @@ def fig_ablations(ablations: pd.DataFrame):
             _empty(ax, "no ablation runs in this configuration")
         return fig
     main = ablations[ablations["variant"] == "main"]
-    main_window = str(main["window"].iloc[0]) if len(main) else "15"
-    main_cooldown = main["cooldown"].iloc[0] if len(main) else 5
+    # the main run's settings, where the table has its rows; the configuration's defaults otherwise
+    main_window = str(main["window"].iloc[0]) if len(main) else str(DEFAULT_WINDOW)
+    main_cooldown = main["cooldown"].iloc[0] if len(main) else DEFAULT_COOLDOWN
     cells = sorted(ablations[["dataset", "arch"]].drop_duplicates().itertuples(index=False, name=None))
     colours = _colours(cells)
     for row, (measure, label) in enumerate((("acc_diff", "Accuracy change (points)"), ("speedup", "Speedup (%)"))):

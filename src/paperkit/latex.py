@@ -79,7 +79,8 @@ def p_value(p: float | None, *, smallest: float = 0.001) -> str:
 
 
 # What the formatters above write in LaTeX, and its plain-text (Markdown) form.
-_PLAIN = {"$-$": "\u2212", "$<$": "<", "\\%": "%", "$^*$": "*", "$^\\dagger$": "\u2020"}
+_PLAIN = {"$-$": "\u2212", "$<$": "<", "\\%": "%", "$^*$": "*", "$^\\dagger$": "\u2020",
+          "$^\\ddagger$": "\u2021"}
 
 
 def plain(text: object) -> str:

@@ -1,5 +1,8 @@
 """LaTeX writers: escaping, booktabs tables from pandas, number formatting and `\\newcommand` macro files.
 
+The number formatters (`format_number`, `interval`, `percent`, `p_value`) are the only ones the studies use:
+result files hold numbers, and a table or macro writer formats them here; `plain` gives their Markdown form.
+
 Generated fragments are written atomically (temporary file, then rename) so the workflow never sees a
 half-written table. Tables need `booktabs` and, with `siunitx=True`, `siunitx` in the preamble.
 """
@@ -44,6 +47,56 @@ def format_number(x: float | None, digits: int = 2, *, sign: bool = False) -> st
     if negative:
         return "$-$" + text
     return ("+" + text) if sign and float(text) != 0 else text
+
+
+def interval(value: float | None, low: float | None, high: float | None, *, scale: float = 1.0, digits: int = 2,
+             sign: bool = False) -> str:
+    """"+2.9 [2.6, 3.2]": an estimate with its interval, each multiplied by `scale` (100 for percent and points);
+    the interval is left out when either end is missing, and the whole is "n/a" when the estimate is.
+
+    `sign=True` writes a "+" before a positive estimate (a difference); the interval's ends never carry one.
+    """
+    if not _finite(value):
+        return MISSING
+    text = format_number(float(value) * scale, digits, sign=sign)
+    if not (_finite(low) and _finite(high)):
+        return text
+    return f"{text} [{format_number(float(low) * scale, digits)}, {format_number(float(high) * scale, digits)}]"
+
+
+def percent(value: float | None, *, digits: int = 1, sign: bool = False, symbol: bool = False) -> str:
+    """A fraction as percent: `percent(0.123)` -> "12.3", with `symbol=True` "12.3\\%"; "n/a" when missing."""
+    if not _finite(value):
+        return MISSING
+    return format_number(float(value) * 100, digits, sign=sign) + ("\\%" if symbol else "")
+
+
+def p_value(p: float | None, *, smallest: float = 0.001) -> str:
+    """A p-value with 3 decimals, "$<$0.001" below `smallest`, "n/a" when missing."""
+    if not _finite(p):
+        return MISSING
+    return f"$<${format_number(smallest, 3)}" if float(p) < smallest else format_number(float(p), 3)
+
+
+# What the formatters above write in LaTeX, and its plain-text (Markdown) form.
+_PLAIN = {"$-$": "\u2212", "$<$": "<", "\\%": "%", "$^*$": "*", "$^\\dagger$": "\u2020",
+          "$^\\ddagger$": "\u2021"}
+
+
+def plain(text: object) -> str:
+    """A fragment written by these formatters in plain text for Markdown: "$-$0.4 [$-$1.3, 0.0]\\%" ->
+    "\u22120.4 [\u22121.3, 0.0]%". Only the marks the formatters write are converted; anything else is left."""
+    text = str(text)
+    for latex, unicode in _PLAIN.items():
+        text = text.replace(latex, unicode)
+    return text
+
+
+def _finite(value: object) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def macro_name(*parts: object) -> str:

@@ -6,24 +6,21 @@ function ``table_<name>`` given the files that name lists; `write_section_macros
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from paperkit.latex import escape, format_number, macro_name, write_macros, write_table
+from paperkit.latex import (
+    escape,
+    format_number,
+    interval,
+    macro_name,
+    p_value,
+    write_macros,
+    write_table,
+)
 from smells.analysis import TOTAL, TOTAL_WITHOUT
 from smells.layout import MACRO_INPUTS, SCALE_INPUTS, TABLE_INPUTS, file_name
-
-
-def _interval(value: float, low: float, high: float, digits: int = 2) -> str:
-    return f"{format_number(value, digits)} [{format_number(low, digits)}, {format_number(high, digits)}]"
-
-
-def _p(p: float) -> str:
-    if p is None or not math.isfinite(p):
-        return "n/a"
-    return "$<$0.001" if p < 0.001 else format_number(p, 3)
 
 
 def table_comparison(comparison: pd.DataFrame, path: Path) -> None:
@@ -31,9 +28,9 @@ def table_comparison(comparison: pd.DataFrame, path: Path) -> None:
         "measure": comparison["measure"],
         "median ML": comparison["median_ml"],
         "median non-ML": comparison["median_non_ml"],
-        "Cliff's delta [95% CI]": [_interval(r.delta, r.delta_low, r.delta_high) for r in comparison.itertuples()],
-        "p": [_p(p) for p in comparison["p"]],
-        "p (Holm)": [_p(p) for p in comparison["p_holm"]],
+        "Cliff's delta [95% CI]": [interval(r.delta, r.delta_low, r.delta_high) for r in comparison.itertuples()],
+        "p": [p_value(p) for p in comparison["p"]],
+        "p (Holm)": [p_value(p) for p in comparison["p_holm"]],
     })
     write_table(rows, path, caption="Findings per KLOC, ML vs non-ML projects: medians, Cliff's delta (positive: "
                 "ML denser) with bootstrap interval, Mann-Whitney p; Holm across the nine idioms and, separately, "
@@ -47,7 +44,7 @@ def table_stages(stages: pd.DataFrame, path: Path) -> None:
         "findings": stages["findings"].astype(int),
         "share of findings": stages["share_findings"],
         "share of code": stages["share_code"],
-        "per KLOC [95% CI]": [_interval(r.per_kloc, r.per_kloc_low, r.per_kloc_high) for r in stages.itertuples()],
+        "per KLOC [95% CI]": [interval(r.per_kloc, r.per_kloc_low, r.per_kloc_high) for r in stages.itertuples()],
     })
     write_table(rows, path, caption="Findings by ML pipeline stage in ML projects, normalised by the code each "
                 "stage owns (interval: bootstrap over files).", label="tab:smells-stages", digits=2,
@@ -100,10 +97,10 @@ def summary_values(projects: pd.DataFrame, density: pd.DataFrame, comparison: pd
         "skipped": int(projects.filter(like="skipped_").to_numpy().sum()),
         "findings": int(projects["findings"].sum()),
         "classifier disagreements": len(disagreements),
-        "mix chi": mix["chi2"], "mix p": _p(mix["p"]), "mix v": mix["cramers_v"],
-        "mix without v": mix_without["cramers_v"], "mix without p": _p(mix_without["p"]),
+        "mix chi": mix["chi2"], "mix p": p_value(mix["p"]), "mix v": mix["cramers_v"],
+        "mix without v": mix_without["cramers_v"], "mix without p": p_value(mix_without["p"]),
         "detectable delta": power["delta"], "detectable delta holm": power["delta_holm"],
-        "stage fit p": _p(fit["p"]),
+        "stage fit p": p_value(fit["p"]),
         "mapping n": accuracy["n"], "mapping accuracy": accuracy["accuracy"],
         "mapping low": accuracy["low"], "mapping high": accuracy["high"], "mapping kappa": accuracy["kappa"],
         "self files": self_scan["files_scanned"], "self lines": self_scan["lines"],
@@ -115,7 +112,7 @@ def summary_values(projects: pd.DataFrame, density: pd.DataFrame, comparison: pd
         values.update({
             f"{key} median ml": row["median_ml"], f"{key} median nonml": row["median_non_ml"],
             f"{key} delta": row["delta"], f"{key} delta low": row["delta_low"],
-            f"{key} delta high": row["delta_high"], f"{key} p": _p(row["p"]),
+            f"{key} delta high": row["delta_high"], f"{key} p": p_value(row["p"]),
         })
     top = stages.sort_values("per_kloc", ascending=False).iloc[0]
     values["densest stage"] = str(top["stage"])
@@ -223,8 +220,8 @@ def scale_rows(studies: dict[str, Path]) -> pd.DataFrame:
         for key, measure in (("total", TOTAL), ("without AMT", TOTAL_WITHOUT)):
             m = by_measure.loc[measure]
             row[f"{key}: median ML / non-ML"] = f"{format_number(m['median_ml'], 2)} / {format_number(m['median_non_ml'], 2)}"
-            row[f"{key}: delta [95% CI]"] = _interval(m["delta"], m["delta_low"], m["delta_high"])
-            row[f"{key}: p (Holm)"] = _p(m["p_holm"])
+            row[f"{key}: delta [95% CI]"] = interval(m["delta"], m["delta_low"], m["delta_high"])
+            row[f"{key}: p (Holm)"] = p_value(m["p_holm"])
         row["detectable |delta|"] = power["delta"]
         rows.append(row)
     return pd.DataFrame(rows)

@@ -37,6 +37,10 @@ class Grid:
                       ("adabatch", "main", 15, 5), ("fixed", "repeat", 15, 5))
     diverged: tuple = (("digits", "resnet50", "deba", "main", 4),)
     code_version: str = "abc123"
+    # variant -> config.json settings that differ from the main run's (a reconstruction-sensitivity variant)
+    settings: dict = field(default_factory=dict)
+    # (dataset, arch, seed) whose fixed-batch baseline ends at this accuracy (a baseline that collapsed)
+    baseline_acc: dict = field(default_factory=dict)
 
 
 def _trajectory(scheduler: str, variant: str, epochs: int) -> list[int]:
@@ -44,17 +48,20 @@ def _trajectory(scheduler: str, variant: str, epochs: int) -> list[int]:
         return [128] * epochs
     if scheduler == "adabatch":
         return [128 * 2 ** (e // 3) for e in range(epochs)]
+    if variant.startswith("floor"):  # grows, then rolls back once (a floor at min_batch lets it)
+        return [128, 128, 192, 153, 153, 153, 153, 153][:epochs] + [153] * max(0, epochs - 8)
     trajectory, batch = [], 128
     for e in range(epochs):
         trajectory.append(batch)
-        if e % (2 if variant == "cooldown-0" else 3) == 1:
+        # the full-history ablation grows an epoch later than the main run: its decisions differ
+        if e % (2 if variant == "cooldown-0" else 3) == (2 if variant == "window-full" else 1):
             batch = int(batch * 1.5)
     return trajectory
 
 
 def write_run(folder: Path, *, dataset, arch, scheduler, variant, seed, window, cooldown, epochs, final_acc,
               train_time, status="completed", wiggle=0.05, code_version="abc123", target_acc=0.5,
-              time_to_target=None) -> None:
+              time_to_target=None, settings=None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(zlib.crc32(f"{arch}/{scheduler}/{variant}/{seed}".encode()))
     trajectory = _trajectory(scheduler, variant, epochs)
@@ -86,7 +93,9 @@ def write_run(folder: Path, *, dataset, arch, scheduler, variant, seed, window, 
               "epochs": epochs, "batch_size": 128, "window": window, "cooldown": cooldown, "lr_scaling": "none",
               "lr_schedule": "cosine", "train_subset": None, "test_subset": None, "scale": "cpu",
               "grow_factor": 1.5, "shrink_factor": 0.8, "min_batch": 16, "max_batch": 2048, "momentum": 0.9,
-              "weight_decay": 5e-4}
+              "weight_decay": 5e-4, "deba_rule": "windowed", "threshold_quantile": 0.5, "significance": 0.1,
+              "instability_factor": 2.0, "rollback_floor": None, "grad_var_scaling": "none",
+              "threshold_reference": "whole_run", **(settings or {})}
     provenance = {"code_version": code_version, "git_commit": "0" * 40, "git_dirty": False, "python": "3.11.2",
                   "packages": {"torch": "2.14.1"}, "device": "cpu", "device_name": "Test CPU", "threads": 2,
                   "hostname": "test", "platform": "Linux", "started_at": "2026-01-01T00:00:00"}
@@ -112,7 +121,8 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
             for seed in grid.seeds:
                 noise = 0.002 * ((seed * 7919) % 5 - 2)  # deterministic, mean zero over 5 seeds
                 base_acc, base_time = 0.80 + noise, 100.0 + 3 * seed
-                specs = [("fixed", "main", 15, 5, base_acc, base_time)]
+                fixed_acc = grid.baseline_acc.get((dataset, arch, seed), base_acc)
+                specs = [("fixed", "main", 15, 5, fixed_acc, base_time)]
                 for scheduler, variant, window, cooldown in grid.methods:
                     ratio = time_ratio if scheduler == "deba" else 0.7
                     if (scheduler, variant) == ("fixed", "repeat"):  # the A/A control: timing noise only
@@ -131,7 +141,8 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
                     write_run(folder, dataset=dataset, arch=arch, scheduler=scheduler, variant=variant, seed=seed,
                               window=window, cooldown=cooldown, epochs=grid.epochs, final_acc=acc, train_time=time,
                               status=status, wiggle=wiggle if scheduler == "fixed" else 0.05,
-                              code_version=grid.code_version, time_to_target=time * 0.5)
+                              code_version=grid.code_version, time_to_target=time * 0.5,
+                              settings=grid.settings.get(variant))
                     run_folders.append(folder)
     throughput_files, thresholds_files = [], []
     for dataset, arch in cells:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from deba.analysis import aggregation, figures, layout, macros, pipeline, pricing, tables
+from deba.analysis import claims as claim_rules
 from deba.analysis.render import render_all
 
 from .analysis_resultset import Grid, price_result_set, write_result_set
@@ -42,7 +43,7 @@ def test_tables_escape_names_and_count_diverged(analysed, tmp_path):
     assert r"\toprule" in main and r"\begin{table*}" in main
     assert "4/5 (1 div.)" in main  # resnet50: one diverged DEBA run, reported
     claims = tables.render("claims", sources, tmp_path / "claims.tex").read_text()
-    assert "inconclusive at this scale" in claims and "45--62\\%" in claims
+    assert "not run" in claims and "45--62\\%" in claims and "not_run" not in claims
     for name in layout.TABLE_INPUTS:
         tables.render(name, sources, tmp_path / f"{name}.tex")
 
@@ -72,7 +73,9 @@ def test_degenerate_grid_renders(tmp_path):
                                  stats_out, n_resamples=200)
     row = result["comparisons"].iloc[0]
     assert row["n_pairs"] == 1 and "no interval" in row["note"]
-    assert result["claims"]["verdict"].eq("inconclusive at this scale").sum() >= 5
+    verdicts = result["claims"]["verdict"]
+    assert verdicts.eq(claim_rules.INCONCLUSIVE).sum() == 4  # one pair per claim: no interval
+    assert verdicts.eq(claim_rules.NOT_RUN).sum() == 5  # ViT-B16 twice, ResNet-50, both ablations
     price_result_set(aggregate_out, stats_out, tmp_path, n_resamples=200)
     written = render_all(aggregate_out, stats_out, tmp_path / "generated", n_resamples=200)
     assert len(written) == len(layout.FIGURE_INPUTS) + len(layout.TABLE_INPUTS) + 1
@@ -99,13 +102,13 @@ def test_the_priced_speedups_show_beside_the_measured_ones_and_apart_from_the_me
     assert "paper (runs: cpu)" in priced and "no rows" in priced  # scale mismatch; mobilenet_v3 not at paper scale
     claims = tables.render("claims", sources, tmp_path / "claims.tex").read_text()
     measured_rows, predicted_rows = len(result["claims"]), len(result["predicted_claims"])
-    assert claims.count("predicted: ") == predicted_rows == 2 * 3  # two profiles, three speed claims
+    assert claims.count("predicted: ") == predicted_rows == 2 * 4  # two profiles, three speed claims, predictive
     assert claims.count(r"\\") - claims.count("predicted: ") >= measured_rows
     assert "(predicted on Test GPU (fp32), profile result-set-paper)" in claims
     predicted_lines = [line for line in claims.splitlines() if "predicted: " in line]
     assert not any("textbackslash" in line for line in predicted_lines)  # escaped once, not twice
     headline = tables.headline_markdown(result["comparisons"], result["pairs"], pd.read_csv(stats_out["device_pricing"]))
-    assert "predicted on result-set-cpu, % [95% CI]; ceiling, %" in headline
+    assert "predicted on result-set-cpu, % [95% CI]; charged; ceiling, %" in headline
     assert "`result-set-paper`: Test GPU (fp32), paper-scale profile, cpu-scale runs" in headline
     assert pricing.NO_ROWS in headline
     assert headline.startswith(tables.headline_markdown(result["comparisons"], result["pairs"]))

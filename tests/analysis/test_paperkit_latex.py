@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from paperkit.latex import escape, format_number, macro_name, write_macros, write_table
+from paperkit.latex import (
+    escape,
+    format_number,
+    interval,
+    macro_name,
+    p_value,
+    percent,
+    plain,
+    write_macros,
+    write_table,
+)
 
 
 def test_escape_awkward_names():
@@ -22,6 +32,22 @@ def test_format_number():
     assert format_number(-0.0001, 2) == "0.00"
     assert format_number(float("nan"), 2) == "n/a" == format_number(None)
     assert format_number(2.5, 1, sign=True) == "+2.5"
+
+
+def test_interval_percent_and_p_value():
+    assert interval(0.029, 0.026, 0.032, scale=100, digits=1, sign=True) == "+2.9 [2.6, 3.2]"
+    assert interval(-0.004, -0.02, 0.005, scale=100, digits=1, sign=True) == "$-$0.4 [$-$2.0, 0.5]"
+    assert interval(0.5, float("nan"), 0.6) == "0.50"  # no interval without both ends
+    assert interval(float("nan"), 0.1, 0.2) == "n/a" == interval(None, None, None)
+    assert percent(0.123) == "12.3" and percent(0.123, symbol=True) == "12.3\\%"
+    assert percent(-0.05, sign=True) == "$-$5.0" and percent(0.05, sign=True) == "+5.0"
+    assert percent(float("nan")) == "n/a"
+    assert p_value(0.0004) == "$<$0.001" and p_value(0.0123) == "0.012" and p_value(None) == "n/a"
+
+
+def test_plain_undoes_only_the_formatters_marks():
+    assert plain("$-$0.4 [$-$1.3, 0.0]\\% $^*$ $<$0.001") == "\u22120.4 [\u22121.3, 0.0]% * <0.001"
+    assert plain("mobilenet_v3") == "mobilenet_v3"
 
 
 def test_macro_name_letters_only():

@@ -47,8 +47,9 @@ def test_claims_table_on_known_effects(analysed):
     assert len(table) == 10
     assert table.loc["light-speedup", "verdict"] == claims.SUPPORTED  # mobilenet_v3: 49 %
     assert table.loc["resnet18-accuracy", "verdict"] == claims.SUPPORTED  # +3 points
-    assert table.loc["vit-speedup", "verdict"] == claims.INCONCLUSIVE  # not in the grid
-    assert "not in this grid" in table.loc["vit-speedup", "reason"]
+    assert table.loc["vit-speedup", "verdict"] == claims.NOT_RUN  # not in the grid
+    assert table.loc["vit-accuracy", "verdict"] == claims.NOT_RUN
+    assert "trains none of these architectures" in table.loc["vit-speedup", "reason"]
     assert table.loc["window", "verdict"] == claims.SUPPORTED
     assert table.loc["cooldown", "verdict"] == claims.SUPPORTED
     # three cells: no correlation verdict, whatever rho is
@@ -240,7 +241,114 @@ def test_an_ablation_speed_difference_inside_the_noise_floor_decides_nothing(ana
 
 def test_an_ablation_over_fewer_than_five_pairs_gives_no_verdict(analysed):
     *_, tables = analysed
-    contrasts = _window_contrast(tables, n=2, acc_diff_low=0.01, acc_diff_high=0.03)
+    contrasts = _window_contrast(tables, n=2, n_different=2, acc_diff_low=0.01, acc_diff_high=0.03)
     table = _claims(tables, contrasts=contrasts)
     assert table.loc["window", "verdict"] == claims.NOT_TESTABLE_SCALE
-    assert table.loc["window", "reason"] == "n=2 pairs: an interval needs at least 5"
+    assert table.loc["window", "reason"] == "n=2 pairs: an interval needs at least 5; 2 of them decided differently"
+
+
+def test_an_ablation_where_fewer_than_five_pairs_decide_differently_is_not_exercised(analysed):
+    *_, tables = analysed
+    # six pairs with a clear accuracy interval, but only one of them decided differently: the interval is the
+    # other five pairs' seed noise, not the ablation
+    contrasts = _window_contrast(tables, n=6, n_different=1, acc_diff_low=0.01, acc_diff_high=0.03)
+    table = _claims(tables, contrasts=contrasts)
+    assert table.loc["window", "verdict"] == claims.NOT_EXERCISED
+    assert table.loc["window", "reason"] == "only 1 of 6 pairs decided differently; a verdict needs at least 5"
+    decided = _claims(tables, contrasts=_window_contrast(tables, n=6, n_different=5, acc_diff_low=0.01,
+                                                         acc_diff_high=0.03))
+    assert decided.loc["window", "verdict"] == claims.SUPPORTED
+
+
+def test_an_ablation_the_grid_did_not_run_is_not_run(analysed):
+    *_, tables = analysed
+    contrasts = tables["ablation_contrasts"]
+    table = _claims(tables, contrasts=contrasts[contrasts["ablation"] != "cooldown"])
+    assert table.loc["cooldown", "verdict"] == claims.NOT_RUN
+    assert table.loc["window", "verdict"] == claims.SUPPORTED
+
+
+def test_resnet50_row_prints_its_numbers_even_without_a_verdict(analysed):
+    *_, tables = analysed
+    row = _claims(tables).loc["resnet50-variance"]
+    assert row["verdict"] == claims.NOT_TESTABLE_SCALE  # four pairs: one run diverged
+    per_seed = [float(value) for value in row["per_pair"].split()]
+    assert len(per_seed) == row["n"] == 4 and row["estimate"] == pytest.approx(np.mean(per_seed))
+    assert row["n_degraded"] == sum(value < 0 for value in per_seed) and row["spread"] > 0
+    assert not row["interpretable"]
+    pairs = tables["pairs"]
+    without = _claims(tables, pairs[pairs["arch"] != "resnet50"]).loc["resnet50-variance"]
+    assert without["verdict"] == claims.NOT_RUN
+
+
+def test_the_estimate_over_pairs_that_changed_the_batch_is_beside_the_intention_to_treat_one(analysed):
+    *_, tables = analysed
+    pairs = tables["pairs"].copy()
+    kept = _resnet18_main(pairs) & pairs["seed"].isin([0, 1])
+    pairs.loc[kept, "batch_changes"] = 0
+    pairs.loc[kept, "acc_diff"] = 0.0  # the pairs where DEBA did nothing changed nothing
+    row = _claims(tables, pairs).loc["resnet18-accuracy"]
+    changed = pairs[_resnet18_main(pairs) & ~kept]["acc_diff"]
+    assert row["n"] == 5 and row["n_changed"] == 3
+    assert row["changed_estimate"] == pytest.approx(changed.mean())
+    assert row["estimate"] == pytest.approx(pairs[_resnet18_main(pairs)]["acc_diff"].mean())
+
+
+def test_a_baseline_at_chance_is_flagged_and_the_estimate_without_it_is_given(analysed):
+    *_, tables = analysed
+    pairs = tables["pairs"].copy()
+    collapsed = (pairs["arch"] == "mobilenet_v3") & (pairs["seed"] == 2)
+    pairs.loc[collapsed, "baseline_collapsed"] = True  # digits has ten classes: a baseline at 10 % learned nothing
+    row = _claims(tables, pairs).loc["light-accuracy"]
+    light = pairs[(pairs["scheduler"] == "deba") & (pairs["variant"] == "main") & (pairs["arch"] == "mobilenet_v3")]
+    assert row["n_collapsed"] == 1 and "digits/mobilenet_v3 seed 2" in row["collapsed"]
+    assert row["without_collapsed_estimate"] == pytest.approx(light.loc[~collapsed[light.index], "acc_diff"].mean())
+    assert row["verdict"] == _claims(tables).loc["light-accuracy", "verdict"]  # the verdict is on every pair
+
+
+def test_the_predictive_claim_never_correlates_a_speedup_inside_the_noise_floor(analysed):
+    *_, tables = analysed
+
+    def correlation(outcome, rho, p, n=6):
+        return {"predictor": "stability_score", "outcome": outcome, "n_cells": n, "rho": rho, "p": p,
+                "p_permutation": p, "rho_low": np.nan, "rho_high": np.nan, "note": ""}
+
+    correlations = pd.DataFrame([correlation("speedup", -0.9, 0.01), correlation("acc_diff", 0.9, 0.01)])
+    measured = _claims(tables, correlations=correlations).loc["predictive"]
+    assert measured["outcome"] == "speedup" and measured["verdict"] == claims.SUPPORTED  # cells 20-49 %, floor <1 %
+    # identical runs now differ by up to 90 %: every cell's speedup is inside the floor, so accuracy decides
+    noisy = _with_aa(tables["pairs"], [0.9, -0.9, 0.8, -0.8, 0.9, 0.0])
+    row = _claims(tables, noisy, correlations=correlations).loc["predictive"]
+    assert row["outcome"] == "acc_diff" and row["verdict"] == claims.NOT_SUPPORTED and row["rho"] == 0.9
+    assert "inside the timing noise floor" in row["basis"]
+    flat = pd.DataFrame([correlation("speedup", -0.9, 0.01), correlation("acc_diff", np.nan, np.nan)])
+    assert _claims(tables, noisy, correlations=flat).loc["predictive", "verdict"] == claims.NOT_TESTABLE_DEVICE
+
+
+def test_claims_csv_holds_numbers_and_codes_not_latex(analysed):
+    _, _, stats_out, tables = analysed
+    written = pd.read_csv(stats_out["claims"])
+    assert list(written.columns) == claims.COLUMNS and set(written["verdict"]) <= set(claims.VERDICTS)
+    text = [cell for column in written.columns for cell in written[column] if isinstance(cell, str)]
+    assert text and not any("$" in cell or "\\" in cell for cell in text)
+    assert pd.api.types.is_float_dtype(written["estimate"]) and pd.api.types.is_float_dtype(written["paper_low"])
+
+
+def test_every_verdict_category_comes_from_constructed_input(analysed):
+    """Each verdict the claims table can give, produced by a constructed input (the cases above, gathered)."""
+    *_, tables = analysed
+    pairs = tables["pairs"]
+    seen = set(_claims(tables)["verdict"])  # supported, not run, not testable at this scale
+    kept = pairs.copy()
+    kept.loc[_resnet18_main(kept), "batch_changes"] = 0
+    seen |= set(_claims(tables, kept)["verdict"])  # not exercised
+    worse = pairs.copy()
+    worse.loc[_resnet18_main(worse), "speedup"] -= 0.3
+    seen |= set(_claims(tables, worse)["verdict"])  # not supported
+    ceilings = pd.DataFrame({"dataset": ["digits"], "arch": ["resnet18"], "speedup_ceiling": [0.05]})
+    seen |= set(_claims(tables, ceilings=ceilings)["verdict"])  # not testable on this device
+    noisy = _with_aa(pairs, [0.9, -0.9, 0.8, -0.8, 0.9, 0.0])
+    seen |= set(_claims(tables, noisy)["verdict"])  # within the timing noise floor
+    seen |= set(_claims(tables, contrasts=_window_contrast(tables, n=6, n_different=6, acc_diff_low=-0.01,
+                                                            acc_diff_high=0.01, speedup_delta=0.0))["verdict"])
+    assert seen == set(claims.VERDICTS), set(claims.VERDICTS) - seen

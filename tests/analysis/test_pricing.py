@@ -27,9 +27,11 @@ AFFINE = {50: 1.5, 100: 2.0, 200: 3.0}
 FLAT = {100: 1.0, 200: 1.0}
 
 
-def grid(seeds=range(6), arch="resnet18", deba_batches=(100, 200, 200, 200), scale="cpu"):
+def grid(seeds=range(6), arch="resnet18", deba_batches=(100, 200, 200, 200), scale="cpu", wiggle=0.1):
     """Fixed runs at batch 100 and DEBA runs at `deba_batches` per epoch, on a 1,000-image subset (10 steps at
-    100, 5 at 200): every seed alike, so every interval is a point."""
+    100, 5 at 200): every seed alike, so every interval is a point. The baselines' loss and gradient norm move
+    by `wiggle` an epoch (their stability score is 1 / (1 + wiggle))."""
+    signals = {"grad_var": 1e-4, "grad_norm_variation": wiggle, "loss_variation": wiggle}
     runs, epochs = [], []
     for seed in seeds:
         for scheduler, batches in (("fixed", (100,) * len(deba_batches)), ("deba", deba_batches)):
@@ -38,7 +40,7 @@ def grid(seeds=range(6), arch="resnet18", deba_batches=(100, 200, 200, 200), sca
                          "train_time_s": 40.0 if scheduler == "fixed" else 30.0,
                          "num_batch_changes": len(set(batches)) - 1,
                          "batch_size_trajectory": " ".join(map(str, batches))})
-            epochs += [{**key, "epoch": epoch + 1, "batch_size": batch, "steps": 1000 // batch}
+            epochs += [{**key, "epoch": epoch + 1, "batch_size": batch, "steps": 1000 // batch, **signals}
                        for epoch, batch in enumerate(batches)]
     return pd.DataFrame(runs), pd.DataFrame(epochs)
 
@@ -117,13 +119,44 @@ def test_each_predicted_verdict_category():
     assert verdict(*grid(seeds=range(1)), {"resnet18": FLAT})["verdict"] == claims.INCONCLUSIVE  # no interval
     kept = verdict(*grid(deba_batches=(100,) * 4), {"resnet18": FLAT})
     assert kept["verdict"] == claims.NOT_EXERCISED
-    assert verdict(*grid(), {"resnet18": FLAT}, claim="vit-speedup")["reason"] == "architectures not in this grid"
+    not_run = verdict(*grid(), {"resnet18": FLAT}, claim="vit-speedup")
+    assert not_run["verdict"] == claims.NOT_RUN and not_run["reason"] == "the grid trains none of these architectures"
+
+
+def test_deba_is_charged_with_its_characterization_runs_priced_alike():
+    # six DEBA runs of 25 s (FLAT profile) against six fixed runs of 40 s; the thresholds come from those six
+    # fixed runs, 240 s: charged = 1 - (240 + 150) / 240, and 240 / 15 s saved a run = 16 runs to break even
+    row = deba_row(pricing.price(*grid(), [profile("gpu", {"resnet18": FLAT})], n_resamples=200)[0], "gpu")
+    assert row["charged_speedup"] == pytest.approx(1 - (240 + 150) / 240)
+    assert row["break_even_runs"] == pytest.approx(240 / 15)
+    slower = deba_row(pricing.price(*grid(deba_batches=(100, 100, 100, 100)), [profile("gpu", {"resnet18": FLAT})],
+                                    n_resamples=200)[0], "gpu")
+    assert slower["break_even_runs"] == math.inf  # no saving: a characterization never pays for itself
+
+
+def test_the_predictive_claim_is_judged_on_the_priced_speedup_per_profile():
+    # five cells whose baselines are less stable the later DEBA grows there: the priced speedup falls with
+    # instability, so rho > 0 (the paper's claim is rho < 0)
+    cells = [grid(arch=arch, deba_batches=batches, wiggle=wiggle) for arch, batches, wiggle in (
+        ("resnet18", (100, 200, 200, 200), 0.1), ("resnet50", (100, 100, 200, 200), 0.2),
+        ("densenet121", (100, 100, 100, 200), 0.3), ("mobilenet_v3", (100, 200, 200, 200), 0.05),
+        ("efficientnet_b0", (100, 100, 200, 200), 0.15))]
+    runs, epochs = (pd.concat(tables, ignore_index=True) for tables in zip(*cells))
+    flat = {arch: FLAT for arch in ("resnet18", "resnet50", "densenet121", "mobilenet_v3", "efficientnet_b0")}
+    row = verdict(runs, epochs, flat, claim="predictive")
+    assert row["n_cells"] == 5 and row["rho"] > 0
+    assert row["verdict"] in (claims.NOT_SUPPORTED, claims.INCONCLUSIVE)  # ties: p need not reach 0.05
+    few = verdict(*grid(), {"resnet18": FLAT}, claim="predictive")
+    assert few["verdict"] == claims.NOT_TESTABLE_SCALE and few["n_cells"] == 1
+    unpriced = verdict(*grid(), {"vit_b16": FLAT}, claim="predictive")
+    assert unpriced["verdict"] == claims.NOT_TESTABLE_DEVICE
 
 
 def test_the_claims_are_plain_text_with_plain_numbers():
     _, predicted = pricing.price(*grid(), [profile("gpu", {"resnet18": FLAT})], n_resamples=200)
     assert list(predicted.columns) == pricing.CLAIM_COLUMNS
-    assert list(predicted["id"]) == [claim[0] for claim in claims.RANGE_CLAIMS if claim[3] == "speedup"]
+    assert list(predicted["id"]) == [claim[0] for claim in claims.RANGE_CLAIMS if claim[3] == "speedup"] + [
+        "predictive"]
     assert not predicted.astype(str).apply(lambda column: column.str.contains(r"\\|\$|--")).any().any()
     assert predicted.set_index("id").loc["resnet18-speedup", "claim"] == "ResNet-18: 36-43% speedup"
 

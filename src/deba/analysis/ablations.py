@@ -5,16 +5,28 @@ variants are ordered by their settings (read from each run's config.json, not pa
 paired contrasts are formed, matching the paper's ablation claims:
 - window: sliding window (any finite W) minus full history, at the main variant's cooldown;
 - cooldown: cooldowns >= 5 minus cooldowns < 5 (each side averaged per cell and seed), at the main window.
-Only runs with the main run's decision rule take part (the sensitivity sweep varies the rule, not these).
-Each contrast also counts the (cell, seed) pairs in which either side changed the batch and those in which
-the two sides' batch-size trajectories differ: an ablation whose sides decide alike tests nothing.
+Only runs with the main run's decision rule and reconstruction settings take part (the sensitivity sweep
+varies those, not these). Each contrast also counts the (cell, seed) pairs in which either side changed the
+batch and those in which the two sides' batch-size trajectories differ: an ablation whose sides decide alike
+tests nothing.
+
+The reconstruction-sensitivity sweep (config `sensitivity.variants`) varies DEBA's own choices one at a time:
+any of `comparisons.RECONSTRUCTION_SETTINGS`, read from each run's config.json through runs.csv. The
+sensitivity table has, per cell, the main run and each variant whose settings differ from it: which settings
+differ (`changed`), how often and when the batch moved and in which direction (grows, roll-backs, roll-backs
+the floor blocked, first change epoch), and the accuracy change and speedup against the fixed baseline with
+their intervals. `sensitivity_conclusions` sets each variant's conclusions beside the main run's: does DEBA act,
+in which direction, and what the interval says about accuracy and about the speedup every stored device
+profile prices (device_pricing.csv); a conclusion survives a choice when both say the same.
 """
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from deba.analysis.comparisons import CELL, RULE_SETTINGS, contrast
+from deba.analysis.comparisons import CELL, RECONSTRUCTION_SETTINGS, contrast, interpretable
 
 SUFFICIENT_COOLDOWN = 5  # the paper: "sufficient cooldown periods (5+ epochs)"
 
@@ -32,23 +44,122 @@ def _main_setting(pairs: pd.DataFrame, column: str):
     return main.mode().iloc[0] if len(main) else None
 
 
-def sensitivity_table(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """The reconstruction-sensitivity sweep: DEBA rows of the cells where other decision rules ran, the main
-    rule's first, then by rule and its settings."""
+def blocked_rollbacks(epochs: pd.DataFrame) -> pd.DataFrame:
+    """Per DEBA run, the roll-backs its floor blocked: epochs decided `bound` below the batch cap (a grow is
+    blocked only at the cap, so a bound decision below it is a roll-back the floor stopped)."""
+    deba = epochs[epochs["scheduler"] == "deba"]
+    blocked = (deba["decision"] == "bound") & (deba["batch_size"] < deba["batch_cap"])
+    keys = [*CELL, "scheduler", "variant", "seed"]
+    return blocked.groupby([deba[key] for key in keys]).sum().rename("blocked_rollbacks").reset_index()
+
+
+def setting_text(value) -> str:
+    """A setting as the tables write it: numbers without a trailing .0, an empty rollback_floor (null: each rule
+    keeps its own floor) as "rule's own"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "rule's own"
+    return f"{value:g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+
+
+def _same(a, b) -> bool:
+    return setting_text(a) == setting_text(b)
+
+
+def sensitivity_table(comparisons: pd.DataFrame, epochs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per cell where the sweep ran: the DEBA main row, then each variant whose reconstruction settings differ
+    from it, with `changed` ("rollback_floor=min_batch; lr_scaling=linear") and, given `epochs`, the blocked
+    roll-backs per run (module docstring)."""
     deba = comparisons[comparisons["scheduler"] == "deba"]
-    swept = deba[~main_rule_runs(comparisons)[deba.index]] if len(deba) else deba
-    cells = swept[CELL].drop_duplicates()
-    rows = deba.merge(cells, on=CELL) if len(cells) else deba.iloc[0:0]
-    rows = rows[rows["variant"].eq("main") | ~main_rule_runs(rows)]
-    order = [column for column in RULE_SETTINGS if column in rows]
-    rows = rows.assign(is_main=rows["variant"] != "main").sort_values(CELL + ["is_main", *order, "variant"])
-    return rows.drop(columns="is_main").reset_index(drop=True)
+    settings = [column for column in RECONSTRUCTION_SETTINGS if column in deba]
+    rows = []
+    for _, group in deba.groupby(CELL, sort=True):
+        main = group[group["variant"] == "main"]
+        if main.empty:
+            continue
+        reference = main.iloc[0]
+        for _, row in group.iterrows():
+            changed = [f"{column}={setting_text(row[column])}" for column in settings
+                       if not _same(row[column], reference[column])]
+            if row["variant"] == "main" or changed:
+                rows.append({**row.to_dict(), "changed": "; ".join(changed)})
+    table = pd.DataFrame(rows, columns=[*comparisons.columns, "changed"])
+    if not table["variant"].ne("main").any():
+        return table.iloc[0:0]  # no variant anywhere: no sweep
+    swept = table.loc[table["variant"] != "main", CELL].drop_duplicates()
+    table = table.merge(swept, on=CELL)  # cells where the sweep ran
+    if epochs is not None and len(epochs):
+        blocked = blocked_rollbacks(epochs).groupby([*CELL, "scheduler", "variant"])["blocked_rollbacks"].mean()
+        table = table.merge(blocked.rename("blocked_rollbacks_per_run").reset_index(),
+                            on=[*CELL, "scheduler", "variant"], how="left")
+    order = table.assign(is_variant=table["variant"] != "main")
+    return order.sort_values([*CELL, "is_variant", "changed", "variant"], kind="stable").drop(
+        columns="is_variant").reset_index(drop=True)
+
+
+def interval_reading(low: float, high: float, n: int, *, up: str, down: str) -> str:
+    """What an interval says: `up` above 0, `down` below, "no detectable change" across it, or "not
+    interpretable" over fewer than MIN_PAIRS pairs or without an interval."""
+    if not interpretable(n) or not (math.isfinite(low) and math.isfinite(high)):
+        return "not interpretable"
+    return up if low > 0 else down if high < 0 else "no detectable change"
+
+
+def direction(row: pd.Series) -> str:
+    """In which direction the batch moved in a method's runs."""
+    grew, shrank = int(row["n_grew"]) > 0, int(row["n_shrank"]) > 0
+    return {(True, True): "grows and rolls back", (True, False): "grows only", (False, True): "rolls back only",
+            (False, False): "never changes the batch"}[(grew, shrank)]
+
+
+def _readings(row: pd.Series, priced: pd.DataFrame) -> dict[str, str]:
+    """Each conclusion a row supports, by name (sensitivity_conclusions)."""
+    out = {"acts": f"acts in {int(row['n_changed'])} of {int(row['n_runs'])} runs" if row["n_changed"] else
+           "never acts", "direction": direction(row),
+           "accuracy": interval_reading(row["acc_diff_low"], row["acc_diff_high"], row["n_pairs"], up="higher",
+                                        down="lower")}
+    for _, price in priced.iterrows():
+        out[f"speedup priced on {price['profile']} ({price['profile_scale']} scale)"] = interval_reading(
+            price["predicted_speedup_low"], price["predicted_speedup_high"], price["n_pairs"], up="faster",
+            down="slower")
+    return out
+
+
+def sensitivity_conclusions(sensitivity: pd.DataFrame, pricing: pd.DataFrame) -> pd.DataFrame:
+    """Per cell, variant and conclusion: what the main run says, what the variant says, and whether the
+    conclusion survives the variant's choice (`survives`: True, False, or empty where either side is not
+    interpretable). "acts" survives when both act or neither does."""
+    columns = [*CELL, "variant", "changed", "conclusion", "main", "variant_reading", "survives"]
+    if sensitivity.empty:
+        return pd.DataFrame(columns=columns)
+    priced = pricing[(pricing["scheduler"] == "deba") & pricing["n_pairs"].gt(0)] if len(pricing) else pricing
+    rows = []
+    for cell, group in sensitivity.groupby(CELL, sort=True):
+        def priced_for(variant):
+            if priced.empty:
+                return priced
+            return priced[(priced["dataset"] == cell[0]) & (priced["arch"] == cell[1]) & (priced["variant"] == variant)]
+
+        main = group[group["variant"] == "main"].iloc[0]
+        reference = _readings(main, priced_for("main"))
+        for _, row in group[group["variant"] != "main"].iterrows():
+            for conclusion, reading in _readings(row, priced_for(row["variant"])).items():
+                said = reference.get(conclusion, "not interpretable")
+                if conclusion == "acts":
+                    survives = said.startswith("acts") == reading.startswith("acts")
+                elif "not interpretable" in (said, reading):
+                    survives = None
+                else:
+                    survives = said == reading
+                rows.append({"dataset": cell[0], "arch": cell[1], "variant": row["variant"], "changed": row["changed"],
+                             "conclusion": conclusion, "main": said, "variant_reading": reading, "survives": survives})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def main_rule_runs(pairs: pd.DataFrame) -> pd.Series:
-    """A mask of the DEBA rows whose decision rule is the main run's (all DEBA rows if the columns are absent)."""
+    """A mask of the DEBA rows whose decision rule and other reconstruction settings are the main run's (all
+    DEBA rows if the columns are absent)."""
     deba = pairs["scheduler"] == "deba"
-    settings = [column for column in RULE_SETTINGS if column in pairs]
+    settings = [column for column in RECONSTRUCTION_SETTINGS if column in pairs]
     main = pairs[deba & (pairs["variant"] == "main")]
     if not settings or main.empty:
         return deba

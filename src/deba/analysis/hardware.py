@@ -74,9 +74,8 @@ def images_trained(epochs_of_run: pd.DataFrame) -> float:
     return float((epochs_of_run["steps"].to_numpy(float) * epochs_of_run["batch_size"].to_numpy(float)).sum())
 
 
-def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.DataFrame) -> pd.DataFrame:
-    """Per completed non-baseline run with a completed same-seed baseline: predicted vs measured speedup, and
-    the prediction's two parts (images skipped, cost per image; module docstring)."""
+def predicted_times(epochs: pd.DataFrame, throughput: pd.DataFrame) -> tuple[dict, dict]:
+    """({run key: predicted seconds}, {run key: images trained}) of every run whose cell has a profile."""
     predicted, images = {}, {}
     for (dataset, arch), group in epochs.groupby(CELL, sort=True):
         profile = throughput[(throughput["dataset"] == dataset) & (throughput["arch"] == arch)]
@@ -86,6 +85,26 @@ def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.D
         for key, run_epochs in group.groupby(RUN, sort=True):
             predicted[key] = predicted_time(run_epochs, tau)
             images[key] = images_trained(run_epochs)
+    return predicted, images
+
+
+def predicted_characterization(runs: pd.DataFrame, predicted: dict) -> pd.Series:
+    """Per cell, the predicted seconds of its fixed-batch baseline runs (what DEBA's thresholds cost on the
+    profile's device; comparisons.characterization_time measures the same on the runs' own)."""
+    baseline = runs[(runs["scheduler"] == "fixed") & (runs["variant"] == "main")]
+    times = {}
+    for key in baseline[RUN].itertuples(index=False, name=None):
+        if key in predicted:
+            times[key[:2]] = times.get(key[:2], 0.0) + predicted[key]
+    return pd.Series(times, name="characterization_s", dtype=float)
+
+
+def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.DataFrame) -> pd.DataFrame:
+    """Per completed non-baseline run with a completed same-seed baseline: predicted vs measured speedup, the
+    prediction's two parts (images skipped, cost per image; module docstring), the two runs' predicted seconds
+    and the predicted seconds of the cell's characterization (its fixed-batch baseline runs)."""
+    predicted, images = predicted_times(epochs, throughput)
+    characterization = predicted_characterization(runs, predicted)
     completed = runs[runs["status"] == "completed"].set_index(RUN)
     rows = []
     for key, run in completed.iterrows():
@@ -102,9 +121,12 @@ def hardware_speedups(runs: pd.DataFrame, epochs: pd.DataFrame, throughput: pd.D
                      "images_skipped": 1.0 - images[key] / images[baseline_key],
                      "utilization_speedup": 1.0 - per_image,
                      "measured_speedup": 1.0 - run["train_time_s"] / baseline["train_time_s"],
+                     "predicted_time_s": predicted[key], "predicted_fixed_time_s": predicted[baseline_key],
+                     "predicted_characterization_s": characterization.get((dataset, arch), np.nan),
                      "mean_batch_size": float(np.mean([int(b) for b in str(run["batch_size_trajectory"]).split()]))})
     table = pd.DataFrame(rows, columns=RUN + ["predicted_speedup", "images_skipped", "utilization_speedup",
-                                              "measured_speedup", "mean_batch_size"])
+                                              "measured_speedup", "predicted_time_s", "predicted_fixed_time_s",
+                                              "predicted_characterization_s", "mean_batch_size"])
     table["unexplained"] = table["measured_speedup"] - table["predicted_speedup"]
     return table
 

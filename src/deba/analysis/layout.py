@@ -40,13 +40,13 @@ TABLE_INPUTS = {
     "main": ("comparisons",),
     "characterization": ("characterization", "hardware", "thresholds"),
     "ablations": ("ablations",),
-    "sensitivity": ("sensitivity",),
+    "sensitivity": ("sensitivity", "device_pricing"),
     "comparators": ("comparisons",),
     "claims": ("claims", "predicted_claims"),
     "pricing": ("device_pricing",),
 }
 MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao", "hardware",
-                "ablation_contrasts", "claims")
+                "ablation_contrasts", "claims", "sensitivity", "device_pricing")
 
 
 # How schedulers are named in figures and tables.

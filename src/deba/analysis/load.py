@@ -35,7 +35,7 @@ from deba.thresholds import SIGNALS, Thresholds, ThresholdsError
 CONFIG_FIELDS = ("batch_size", "window", "cooldown", "lr_scaling", "lr_schedule", "train_subset", "test_subset",
                  "grow_factor", "shrink_factor", "min_batch", "max_batch", "momentum", "weight_decay",
                  "deba_rule", "threshold_quantile", "significance", "instability_factor", "min_history",
-                 "label_smoothing", "warmup_epochs")
+                 "label_smoothing", "warmup_epochs", "rollback_floor", "grad_var_scaling", "threshold_reference")
 PROVENANCE_FIELDS = ("git_commit", "git_dirty", "python", "device", "device_name", "threads", "hostname", "platform")
 
 MADE_BY_TRAINING = "made by the training rule (`deba-train`, workflow/rules/training.smk)"

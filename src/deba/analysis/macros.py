@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deba.analysis.ablations import SUFFICIENT_COOLDOWN
-from deba.analysis.claims import MIN_PAIRS, NON_INFERIORITY_MARGIN, RANGE_CLAIMS, TIMING_CONTROL, VERDICTS
-from deba.analysis.predictive import MIN_CELLS
+from deba.analysis.ablations import SUFFICIENT_COOLDOWN, sensitivity_conclusions, setting_text
+from deba.analysis.claims import MIN_PAIRS, NON_INFERIORITY_MARGIN, RANGE_CLAIMS, VERDICT_LABELS
 from deba.analysis.layout import MACRO_INPUTS
-from deba.analysis.predictive import loao_summary
-from deba.analysis.tables import interval
+from deba.analysis.noise import is_timing_control
+from deba.analysis.predictive import MIN_CELLS, loao_summary
+from deba.analysis.tables import estimate
 from paperkit.latex import escape, format_number, macro_name, write_macros
 from paperkit.stats import wilcoxon_min_p
 
@@ -81,10 +81,16 @@ def method_macros(runs: pd.DataFrame) -> dict[str, object]:
         values = sorted(source[column].dropna().astype(str).unique())
         return escape(", ".join(v.removesuffix(".0") for v in values))
 
-    return {_name("setting", column): setting(column)
-            for column in ("window", "cooldown", "batch_size", "grow_factor", "shrink_factor", "min_batch",
-                           "max_batch", "momentum", "weight_decay", "lr_schedule", "warmup_epochs", "lr_scaling",
-                           "deba_rule", "threshold_quantile", "significance")}
+    out = {_name("setting", column): setting(column)
+           for column in ("window", "cooldown", "batch_size", "grow_factor", "shrink_factor", "min_batch",
+                          "max_batch", "momentum", "weight_decay", "lr_schedule", "warmup_epochs", "lr_scaling",
+                          "deba_rule", "threshold_quantile", "significance", "grad_var_scaling",
+                          "threshold_reference")}
+    # an empty roll-back floor is a setting too: each rule keeps its own (deba.config)
+    floor = "n/a" if "rollback_floor" not in source else escape(", ".join(sorted(
+        {setting_text(value) for value in source["rollback_floor"]})))
+    out[_name("setting", "rollback_floor")] = floor
+    return out
 
 
 def paper_claim_macros() -> dict[str, object]:
@@ -99,8 +105,10 @@ def result_macros(comparisons: pd.DataFrame) -> dict[str, object]:
     deba = comparisons[(comparisons["scheduler"] == "deba") & (comparisons["variant"] == "main")]
     for _, row in deba.iterrows():
         cell = (row["arch"], row["dataset"])
-        out[_name("speedup", *cell)] = interval(row["speedup"], row["speedup_low"], row["speedup_high"])
-        out[_name("acc", "change", *cell)] = interval(row["acc_diff"], row["acc_diff_low"], row["acc_diff_high"])
+        out[_name("speedup", *cell)] = estimate(row["speedup"], row["speedup_low"], row["speedup_high"],
+                                                row["n_pairs"])
+        out[_name("acc", "change", *cell)] = estimate(row["acc_diff"], row["acc_diff_low"], row["acc_diff_high"],
+                                                      row["n_pairs"])
     finite = deba[np.isfinite(deba["speedup"].astype(float))]
     out[_name("num", "cells")] = len(deba)
     out[_name("speedup", "min")] = format_number(finite["speedup"].min() * 100, 1) if len(finite) else "n/a"
@@ -129,31 +137,63 @@ def activity_macros(comparisons: pd.DataFrame) -> dict[str, object]:
     """Whether DEBA acted (runs that changed, grew, rolled back the batch) and the A/A timing noise floor."""
     deba = comparisons[comparisons["scheduler"] == "deba"]
     main = deba[deba["variant"] == "main"]
-    control = comparisons[(comparisons["scheduler"] == TIMING_CONTROL[0]) &
-                          (comparisons["variant"] == TIMING_CONTROL[1])]
+    control = comparisons[is_timing_control(comparisons)]
     out: dict[str, object] = {
         _name("num", "main", "runs"): int(main["n_runs"].sum()),
         _name("num", "main", "runs", "changed"): int(main["n_changed"].sum()),
         _name("num", "main", "runs", "grew"): int(main["n_grew"].sum()),
+        _name("num", "main", "runs", "rolled", "back"): int(main["n_shrank"].sum()),
         _name("num", "deba", "runs"): int(deba["n_runs"].sum()),
         _name("num", "deba", "runs", "rolled", "back"): int(deba["n_shrank"].sum()),
         _name("num", "control", "pairs"): int(control["n_pairs"].sum()),
     }
-    # the reconstruction-sensitivity sweep: how the legacy rule acted beside the windowed one
-    legacy = deba[deba["deba_rule"].astype(str) == "legacy"] if "deba_rule" in deba else deba.iloc[0:0]
-    out[_name("num", "legacy", "runs")] = int(legacy["n_runs"].sum())
-    out[_name("num", "legacy", "runs", "rolled", "back")] = int(legacy["n_shrank"].sum())
-    out[_name("num", "legacy", "runs", "grew")] = int(legacy["n_grew"].sum())
-    out[_name("legacy", "batch", "changes", "mean")] = (format_number(legacy["batch_changes"].mean(), 1)
-                                                         if len(legacy) else "n/a")
     if len(control) and int(control["n_pairs"].sum()):
-        pooled = control.iloc[0] if len(control) == 1 else None
-        text = (interval(pooled["speedup"], pooled["speedup_low"], pooled["speedup_high"]) if pooled is not None
-                else ", ".join(interval(r["speedup"], r["speedup_low"], r["speedup_high"]) for _, r in control.iterrows()))
-        out[_name("noise", "floor")] = text
+        out[_name("noise", "floor")] = ", ".join(
+            estimate(r["speedup"], r["speedup_low"], r["speedup_high"], r["n_pairs"]) for _, r in control.iterrows())
     else:
         out[_name("noise", "floor")] = "n/a"
     return out
+
+
+def sensitivity_macros(sensitivity: pd.DataFrame, pricing: pd.DataFrame) -> dict[str, object]:
+    """The reconstruction-sensitivity sweep: how many variants and runs, and a paragraph, made from the data,
+    saying which of the main run's conclusions survive which choice (ablations.sensitivity_conclusions)."""
+    variants = sensitivity[sensitivity["variant"] != "main"] if len(sensitivity) else sensitivity
+    conclusions = sensitivity_conclusions(sensitivity, pricing)
+    return {_name("num", "sensitivity", "variants"): int(variants["variant"].nunique()) if len(variants) else 0,
+            _name("num", "sensitivity", "runs"): int(variants["n_runs"].sum()) if len(variants) else 0,
+            _name("sensitivity", "conclusions"): conclusions_paragraph(conclusions)}
+
+
+def conclusions_paragraph(conclusions: pd.DataFrame) -> str:
+    """Per cell, the main settings' readings, then per variant which survive, which change and which cannot be
+    told; LaTeX text."""
+    if conclusions.empty:
+        return "No reconstruction choice was varied in this grid, so none of its conclusions is tested against one."
+    sentences = []
+    for (dataset, arch), cell in conclusions.groupby(["dataset", "arch"], sort=True):
+        first = cell[cell["variant"] == cell["variant"].iloc[0]]
+        readings = "; ".join(f"{escape(c)}: {escape(m)}" for c, m in zip(first["conclusion"], first["main"]))
+        sentences.append(f"On {escape(arch)} ({escape(dataset)}) the main settings give {readings}.")
+        for variant, rows in cell.groupby("variant", sort=False):
+            kept = rows[rows["survives"].eq(True)]
+            lost = rows[rows["survives"].eq(False)]
+            untold = rows[rows["survives"].isna()]
+            parts = [f"{len(kept)} of {len(rows)} conclusions survive" +
+                     (f" ({_conclusion_list(kept['conclusion'])})" if len(kept) else "")]
+            if len(lost):
+                parts.append(f"{len(lost)} change (" + "; ".join(
+                    f"{escape(c)}: {escape(v)}" for c, v in zip(lost["conclusion"], lost["variant_reading"])) + ")")
+            if len(untold):
+                parts.append(f"{len(untold)} cannot be told, one side resting on fewer than {MIN_PAIRS} seed pairs "
+                             f"({_conclusion_list(untold['conclusion'])})")
+            sentences.append(f"With {escape(rows['changed'].iloc[0])} (\\texttt{{{escape(variant)}}}): "
+                             + ", ".join(parts) + ".")
+    return " ".join(sentences)
+
+
+def _conclusion_list(conclusions: pd.Series) -> str:
+    return ", ".join(escape(c) for c in conclusions)
 
 
 def characterization_macros(characterization: pd.DataFrame, correlations: pd.DataFrame, loao: pd.DataFrame,
@@ -185,21 +225,22 @@ def characterization_macros(characterization: pd.DataFrame, correlations: pd.Dat
 def ablation_and_claim_macros(contrasts: pd.DataFrame, claims: pd.DataFrame) -> dict[str, object]:
     out: dict[str, object] = {}
     for _, row in contrasts.iterrows():
-        out[_name(row["ablation"], "acc", "delta")] = interval(row["acc_diff_delta"], row["acc_diff_low"],
-                                                               row["acc_diff_high"])
-        out[_name(row["ablation"], "speedup", "delta")] = interval(row["speedup_delta"], row["speedup_low"],
-                                                                   row["speedup_high"])
+        out[_name(row["ablation"], "acc", "delta")] = estimate(row["acc_diff_delta"], row["acc_diff_low"],
+                                                               row["acc_diff_high"], row["n"])
+        out[_name(row["ablation"], "speedup", "delta")] = estimate(row["speedup_delta"], row["speedup_low"],
+                                                                   row["speedup_high"], row["n"])
         out[_name(row["ablation"], "pairs")] = int(row["n"])
     for ablation in ("window", "cooldown"):
         out.setdefault(_name(ablation, "acc", "delta"), "n/a")
         out.setdefault(_name(ablation, "speedup", "delta"), "n/a")
         out.setdefault(_name(ablation, "pairs"), 0)
     out[_name("claims", "total")] = len(claims)
-    for verdict in VERDICTS:
-        out[_name("claims", verdict.removesuffix(" at this scale") if verdict.startswith("inconclusive")
-                  else verdict)] = int((claims["verdict"] == verdict).sum())
+    for verdict, words in VERDICT_LABELS.items():
+        # named by the words ("not testable on this device" -> DebaClaimsNotTestableOnThisDevice)
+        out[_name("claims", words.removesuffix(" at this scale") if words.startswith("inconclusive")
+                  else words)] = int((claims["verdict"] == verdict).sum())
     for _, row in claims.iterrows():
-        out[_name("verdict", row["id"])] = escape(row["verdict"])
+        out[_name("verdict", row["id"])] = escape(VERDICT_LABELS[row["verdict"]])
     return out
 
 
@@ -217,7 +258,8 @@ def build_macros(paths: dict[str, str | Path], *, n_resamples: int = 9999,
                  result_macros(read["comparisons"]),
                  characterization_macros(read["characterization"], read["correlations"], read["loao"],
                                          read["hardware"]),
-                 ablation_and_claim_macros(read["ablation_contrasts"], read["claims"])):
+                 ablation_and_claim_macros(read["ablation_contrasts"], read["claims"]),
+                 sensitivity_macros(read["sensitivity"], read["device_pricing"])):
         clash = set(part) & set(macros)
         if clash:
             raise ValueError(f"macro name(s) defined twice: {sorted(clash)}")

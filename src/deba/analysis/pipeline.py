@@ -56,7 +56,7 @@ def statistics(runs_csv: str | Path, epochs_csv: str | Path, throughput_csv: str
         "correlations": correlations, "loao": loao,
         "ablations": ablations.ablation_table(comparison) if len(comparison) else comparison,
         "ablation_contrasts": contrasts,
-        "sensitivity": ablations.sensitivity_table(comparison) if len(comparison) else comparison,
+        "sensitivity": ablations.sensitivity_table(comparison, epochs) if len(comparison) else comparison,
         "claims": claims.claims_table(pairs, contrasts, correlations, ceilings=ceilings,
                                       device=device_description(runs), **options),
     }

@@ -15,7 +15,12 @@ prices it on every stored profile a config names (`price_on`; `deba.profiles`), 
   (`hardware.speedup_ceiling`);
 - `predicted_claims` (results/stats/predicted_claims.csv): for each speed claim of the DEBA paper and each
   priced profile, a verdict worded as a prediction ("predicted on <device>: ..."), never a measurement, by the
-  rules of `deba.analysis.claims` that apply to a prediction (no timing noise floor: nothing is timed).
+  rules of `deba.analysis.claims` that apply to a prediction (no timing noise floor: nothing is timed); and
+  the predictive claim (baseline stability predicts the benefit) with the priced speedup as the benefit:
+  Spearman's rho across cells between the baselines' stability score and the cells' mean predicted speedup;
+- every DEBA row also carries its speedup charged with its characterization (`charged_speedup`,
+  `break_even_runs`; `deba.analysis.comparisons` defines them): the profile prices the fixed-batch baseline
+  runs DEBA's thresholds are derived from as it prices the runs.
 
 A profile measured at another scale than the runs (a paper-scale GPU profile pricing CPU-scale trajectories)
 prices them all the same, and every row says so (`scale_differs`): the trajectory is then the small network's,
@@ -34,13 +39,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from deba.analysis import claims, hardware
+from deba.analysis import characterization, claims, hardware
 from deba.analysis.aggregation import write_csv
+from deba.analysis.comparisons import charged_speedup
+from deba.analysis.predictive import MIN_CELLS
 from deba.analysis.layout import PRICING_FILES
 from deba.analysis.load import read_epochs, read_runs
 from deba.profiles import Profile, read_profile, read_profile_table
-from paperkit.stats import mean_ci
+from paperkit.stats import mean_ci, spearman_permutation_p
 
 CELL = ["dataset", "arch"]
 METHOD = ["scheduler", "variant"]
@@ -48,16 +56,18 @@ PROFILE = ["profile", "profile_scale"]
 BASELINE = ("fixed", "main")
 NO_ROWS = "no rows for this arch at this scale"
 PAIR_COLUMNS = [*hardware.RUN, *PROFILE, "predicted_speedup", "images_skipped", "utilization_speedup",
-                "measured_speedup", "batch_changes"]
+                "measured_speedup", "predicted_time_s", "predicted_fixed_time_s", "predicted_characterization_s",
+                "batch_changes"]
 COLUMNS = [*CELL, *METHOD, "profile", "device", "device_type", "precision", "profile_scale", "run_scale",
            "scale_differs", "n_pairs", "n_changed", "predicted_speedup", "predicted_speedup_low",
-           "predicted_speedup_high", "images_skipped", "utilization_speedup", "measured_speedup", "speedup_ceiling",
+           "predicted_speedup_high", "images_skipped", "utilization_speedup", "measured_speedup", "charged_speedup",
+           "break_even_runs", "speedup_ceiling",
            "best_batch", "start_batch", "max_batch", "profiled_batch_min", "profiled_batch_max", "extrapolated",
            "note"]
 BATCH_COLUMNS = ("best_batch", "start_batch", "max_batch", "profiled_batch_min", "profiled_batch_max")
 CLAIM_COLUMNS = ["id", "claim", "profile", "device", "precision", "profile_scale", "run_scale", "scale_differs",
                  "paper_low", "paper_high", "n", "n_changed", "predicted_speedup", "predicted_speedup_low",
-                 "predicted_speedup_high", "speedup_ceiling", "verdict", "statement", "reason"]
+                 "predicted_speedup_high", "speedup_ceiling", "n_cells", "rho", "p", "verdict", "statement", "reason"]
 SPEED_CLAIMS = tuple(claim for claim in claims.RANGE_CLAIMS if claim[3] == "speedup")
 
 
@@ -131,11 +141,15 @@ def pricing_table(runs: pd.DataFrame, epochs: pd.DataFrame, profiles: Sequence[P
                 if ceiling is not None and ceiling["max_batch"] > profiled.max():
                     notes.append(f"the ceiling's range reaches batch {int(ceiling['max_batch'])}, beyond the "
                                  f"profiled {int(profiled.max())}: extrapolated")
+                charged, break_even = (charged_speedup(used["predicted_time_s"], used["predicted_fixed_time_s"],
+                                                       float(used["predicted_characterization_s"].iloc[0]))
+                                       if scheduler == "deba" and len(used) else (math.nan, math.nan))
                 rows.append({**row, "n_pairs": len(values), "n_changed": int((used["batch_changes"] > 0).sum()),
                              "predicted_speedup": mean, "predicted_speedup_low": low, "predicted_speedup_high": high,
                              "images_skipped": _mean(used["images_skipped"]),
                              "utilization_speedup": _mean(used["utilization_speedup"]),
                              "measured_speedup": _mean(used["measured_speedup"]),
+                             "charged_speedup": charged, "break_even_runs": break_even,
                              **({} if ceiling is None else {
                                  "speedup_ceiling": ceiling["speedup_ceiling"], "best_batch": ceiling["best_batch"],
                                  "start_batch": ceiling["start_batch"], "max_batch": ceiling["max_batch"]}),
@@ -153,28 +167,25 @@ def _mean(values: pd.Series) -> float:
     return float(values.mean()) if len(values) else math.nan
 
 
-def plain_claim(text: str) -> str:
-    """A claim's text without LaTeX ("45--62\\%" -> "45-62%"): the CSV carries plain text."""
-    return text.replace("--", "-").replace("\\%", "%")
-
-
 def statement(profile: Profile, scale: str, run_scale: str, verdict: str, ceiling: float) -> str:
     """"predicted on <device>, profile <name> (<scale> scale[, runs at <scale> scale]): <verdict>, ceiling X%"."""
     scales = f"{scale} scale" + (f", runs at {run_scale} scale" if run_scale and run_scale != scale else "")
-    text = f"predicted on {profile.label()}, profile {profile.name} ({scales}): {verdict}"
+    text = f"predicted on {profile.label()}, profile {profile.name} ({scales}): {claims.label(verdict)}"
     return text + (f", ceiling {ceiling * 100:.1f}%" if math.isfinite(ceiling) else "")
 
 
 def predicted_claims(runs: pd.DataFrame, pairs: pd.DataFrame, pricing: pd.DataFrame, profiles: Sequence[Profile],
-                     **kwargs) -> pd.DataFrame:
+                     stability: pd.DataFrame | None = None, **kwargs) -> pd.DataFrame:
     """results/stats/predicted_claims.csv: each speed claim (`claims.RANGE_CLAIMS`) on each profile and profile
-    scale, judged on DEBA main's predicted speedups pooled over the claim's architectures (module docstring).
+    scale, judged on DEBA main's predicted speedups pooled over the claim's architectures (module docstring),
+    then the predictive claim on the same profile (`stability`: the characterization's cells, with
+    `stability_score`; no predictive rows without it).
 
-    In order: "inconclusive at this scale" when the claim's architectures are not in the grid; "not testable on
-    this device" when the profile has none of them at that scale; "inconclusive" under 2 pairs; "not
-    exercised" when no DEBA run changed the batch; "not testable on this device" when the claim's lower end
-    exceeds the profile's ceiling (the largest of its architectures' cells); "not testable at this scale"
-    under `claims.MIN_PAIRS` pairs; else the range rule (`claims.range_verdict`)."""
+    In order: "not run" when the claim's architectures are not in the grid; "not testable on this device" when
+    the profile has none of them at that scale; "inconclusive" under 2 pairs; "not exercised" when no DEBA run
+    changed the batch; "not testable on this device" when the claim's lower end exceeds the profile's ceiling
+    (the largest of its architectures' cells); "not testable at this scale" under `claims.MIN_PAIRS` pairs;
+    else the range rule (`claims.range_verdict`)."""
     main = pairs[(pairs["scheduler"] == "deba") & (pairs["variant"] == "main")]
     ceilings = pricing[(pricing["scheduler"] == "deba") & (pricing["variant"] == "main")]
     in_grid = set(runs["arch"])
@@ -197,7 +208,7 @@ def predicted_claims(runs: pd.DataFrame, pairs: pd.DataFrame, pricing: pd.DataFr
                 unpriced = sorted((set(archs) & in_grid) - profiled)
                 if unpriced and set(archs) & in_grid & profiled:  # the verdict rests on part of the claim
                     reason += f"; not priced (no profile rows at this scale): {', '.join(unpriced)}"
-                rows.append({"id": claim_id, "claim": plain_claim(text), "profile": profile.name,
+                rows.append({"id": claim_id, "claim": text, "profile": profile.name,
                              "device": profile.label(), "precision": profile.provenance["precision"],
                              "profile_scale": scale, "run_scale": run_scale, "scale_differs": scale != run_scale,
                              "paper_low": low, "paper_high": high, "n": len(values),
@@ -205,12 +216,43 @@ def predicted_claims(runs: pd.DataFrame, pairs: pd.DataFrame, pricing: pd.DataFr
                              "predicted_speedup_low": ci_low, "predicted_speedup_high": ci_high,
                              "speedup_ceiling": ceiling, "verdict": verdict,
                              "statement": statement(profile, scale, run_scale, verdict, ceiling), "reason": reason})
+            if stability is not None:
+                rows.append(_predictive_row(main[(main["profile"] == profile.name) & (main["profile_scale"] == scale)],
+                                            stability, profile, scale, run_scale, **kwargs))
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+
+
+def _predictive_row(priced: pd.DataFrame, stability: pd.DataFrame, profile: Profile, scale: str, run_scale: str,
+                    **kwargs) -> dict:
+    """The predictive claim on one profile: Spearman's rho across cells between the baseline stability score and
+    DEBA main's mean predicted speedup, with its exact permutation p (claims.correlation_verdict)."""
+    cells = priced.groupby(CELL)["predicted_speedup"].mean().rename("benefit").reset_index().merge(
+        stability[[*CELL, "stability_score"]], on=CELL)
+    cells = cells[np.isfinite(cells["benefit"].astype(float)) & np.isfinite(cells["stability_score"].astype(float))]
+    n = len(cells)
+    row = {"id": "predictive", "claim": "Baseline stability predicts the benefit (priced speedup)",
+           "profile": profile.name, "device": profile.label(), "precision": profile.provenance["precision"],
+           "profile_scale": scale, "run_scale": run_scale, "scale_differs": scale != run_scale, "n_cells": n,
+           "n": len(priced), "n_changed": int((priced["batch_changes"] > 0).sum())}
+    if priced.empty:
+        verdict, reason = claims.NOT_TESTABLE_DEVICE, "the profile has no rows for the grid's architectures here"
+    elif n < MIN_CELLS:
+        verdict, reason = claims.NOT_TESTABLE_SCALE, f"{n} priced cell(s): a correlation needs at least {MIN_CELLS}"
+    else:
+        x, y = cells["stability_score"].to_numpy(float), cells["benefit"].to_numpy(float)
+        rho = float(stats.spearmanr(x, y).statistic)
+        p = spearman_permutation_p(x, y, n_resamples=kwargs.get("n_resamples", 9999), seed=kwargs.get("seed", 0))
+        row.update(rho=rho, p=p)
+        verdict = claims.correlation_verdict(rho, p) if math.isfinite(rho) else claims.INCONCLUSIVE
+        reason = ("Spearman, stability score vs mean predicted speedup across cells, exact permutation test"
+                  if math.isfinite(rho) else "no variation across cells")
+    return {**row, "verdict": verdict, "statement": statement(profile, scale, run_scale, verdict, math.nan),
+            "reason": reason}
 
 
 def _verdict(archs: set, profiled: set, values, used, ceiling, low, high, ci_low, ci_high) -> tuple[str, str]:
     if not archs:
-        return claims.INCONCLUSIVE, "architectures not in this grid"
+        return claims.NOT_RUN, "the grid trains none of these architectures"
     if not archs & profiled:
         return claims.NOT_TESTABLE_DEVICE, "the profile has no rows for these architectures at this scale"
     if len(values) < 2:
@@ -230,7 +272,8 @@ def price(runs: pd.DataFrame, epochs: pd.DataFrame, profiles: Sequence[Profile],
     """(device_pricing, predicted_claims) of the runs on the profiles: what rule `device_pricing` writes."""
     pairs = priced_pairs(runs, epochs, profiles)
     pricing = pricing_table(runs, epochs, profiles, pairs=pairs, n_resamples=n_resamples, seed=seed)
-    return pricing, predicted_claims(runs, pairs, pricing, profiles, n_resamples=n_resamples, seed=seed)
+    stability = characterization.characterize_cells(characterization.characterize_runs(runs, epochs))
+    return pricing, predicted_claims(runs, pairs, pricing, profiles, stability, n_resamples=n_resamples, seed=seed)
 
 
 def write_pricing(runs_csv: str | Path, epochs_csv: str | Path, profile_files: Sequence[str | Path],

@@ -157,6 +157,21 @@ def test_the_cost_table_is_what_deba_cost_prints():
         "docs/cost.md's table is stale; paste the output of " + " ".join(command[2:]))
 
 
+def test_the_run_counts_the_docs_give_are_the_grids():
+    """config/README.md's "N training runs" per config and the README's for the default one."""
+    from deba.cost import merged_config
+    from deba.grid import training_runs
+
+    def runs(name: str) -> int:
+        return len(training_runs(merged_config([REPO / "config" / "config.yaml", REPO / "config" / name])))
+
+    stated = {name: int(count) for name, count in
+              re.findall(r"^\| `([\w-]+\.yaml)`.*?(\d+) training runs", (REPO / "config" / "README.md").read_text(), re.M)}
+    assert {"config.yaml", "cifar-cpu.yaml", "paper.yaml"} <= set(stated)
+    assert {name: runs(name) for name in stated} == stated
+    assert set(map(int, re.findall(r"(\d+) (?:training )?runs", README.read_text()))) == {runs("config.yaml")}
+
+
 def test_every_shipped_config_is_described_in_config_readme():
     text = (REPO / "config" / "README.md").read_text()
     assert [path.name for path in (REPO / "config").glob("*.yaml") if f"`{path.name}`" not in text] == []

@@ -3,6 +3,7 @@
     snakemake --cores all                      everything the config asks for, to paper/main.pdf
     snakemake --cores all figures              figures and tables from cached results; never trains
     snakemake --cores all cost                 the grid's device-hours from throughput profiles; never trains
+    snakemake --cores all arxiv                results/arxiv.tar.gz: the paper's sources for arXiv, with its .bbl
     snakemake --profile profiles/slurm --configfile config/paper.yaml     the full grid on SLURM
 """
 
@@ -32,6 +33,7 @@ include: "workflow/rules/recorded.smk"
 include: "workflow/rules/smells.smk"
 # After every rule file whose outputs the paper inputs (tables, recorded, smells): paper.smk names their lists.
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/arxiv.smk"
 include: "workflow/rules/readme.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/cost.smk"

@@ -4,7 +4,7 @@
     python -m benchmarks.timing_noise --rounds 2   # a quicker look
 
 The workflow's speed verdicts compare training times of different runs, so the spread of identical runs
-is the smallest speed effect it can resolve (the A/A noise floor, README: Timing). This measures that
+is the smallest speed effect it can resolve (the A/A noise floor, docs/timing.md: The A/A control). This measures that
 spread for one run of the default grid (digits, ResNet-18, fixed batch, `config/config.yaml`), trained in
 a fresh process each time, under three schedules:
 

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="epochs of signals before DEBA's first decision (default: the window; "
                             f"{DEFAULT_WINDOW} for full)")
     batch.add_argument("--deba-rule", choices=DEBA_RULES, default=DEFAULTS.deba_rule,
-                       help="DEBA's decision rule (README: Schedulers)")
+                       help="DEBA's decision rule (docs/deba.md: The decision rule)")
     batch.add_argument("--threshold-quantile", type=float, default=DEFAULTS.threshold_quantile,
                        help="the baseline quantile DEBA's thresholds sit at")
     batch.add_argument("--significance", type=float, default=DEFAULTS.significance,

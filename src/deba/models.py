@@ -7,7 +7,7 @@ tokens (16 px patches would leave a 2x2 grid); `vit_input="resize224"` instead u
 the original 16 px patches (196 tokens), as in the paper's name.
 
 Two scales: `paper` is the full-size network; `cpu` reduces width (and, for DenseNet and ViT, depth) so an
-epoch of `digits` takes seconds on 2 cores. The README lists parameters and FLOPs per image of both.
+epoch of `digits` takes seconds on 2 cores. docs/training.md (Models) lists parameters and FLOPs per image of both.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the next epoch and a one-word reason. State is a plain dict (`state_dict`/`load_
 checkpointed and loaded with `torch.load(weights_only=True)`.
 
 DEBA (arXiv:2511.03809) as reconstructed here; the paper's full text is not public, so every choice is ours
-(README: Schedulers). What the paper describes, and we keep: per-epoch signals (gradient variance,
+(docs/deba.md: Why this rule). What the paper describes, and we keep: per-epoch signals (gradient variance,
 gradient-norm variation, loss variation; `monitor.py`) judged over a sliding window of W epochs against
 architecture-specific thresholds from a fixed-batch baseline; grow x1.5 when training is stable, roll back
 x0.8 when it is unstable; `cooldown` epochs without a change after each change; bounds min..max batch,

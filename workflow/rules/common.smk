@@ -25,7 +25,7 @@ envvars:
     "PYTHONPATH",
 
 
-# The conda environment each job gets with `snakemake --sdm conda` (README: The workflow); the path is
+# The conda environment each job gets with `snakemake --sdm conda` (docs/workflow.md: Software); the path is
 # relative to workflow/rules/, the folder of every rule file.
 DEBA_ENV = "../envs/deba.yaml"
 
@@ -96,8 +96,8 @@ def rule_threads(rule, default):
 
 # The threads training runs with, overrides included. A throughput profile times training steps at this
 # count and claims every local core while it does (local_cores): at batch sizes up to max_batch it is the most
-# memory-hungry job there is, and a training run beside it took longer than its A/A twin (README: Timing has
-# the measurement).
+# memory-hungry job there is, and a training run beside it took longer than its A/A twin (docs/timing.md:
+# One thread per timed job).
 TRAIN_THREADS = rule_threads("train", TIMED_JOB_THREADS)
 
 

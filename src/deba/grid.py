@@ -20,6 +20,7 @@ from typing import Any, Iterable
 from . import contract, fast_path
 from .config import ConfigError, TrainConfig
 from .config_schema import FULL_WINDOW, RULE_KEYS, SHARED_TRAINING_KEYS
+from .timing_control import TIMING_CONTROL
 
 Run = namedtuple("Run", contract.RUN_KEYS)
 # What a `sensitivity.variants` entry may set: those, and the learning-rate scaling (a shared training key).
@@ -29,7 +30,6 @@ SENSITIVITY_KEYS = {**RULE_KEYS, "lr_scaling": "lr_scaling"}
 VARIANT_NAME_PARTS = {"rule": "rule-", "threshold_quantile": "q", "significance": "a", "instability_factor": "f",
                       "rollback_floor": "floor-", "grad_var_scaling": "gvscale-",
                       "threshold_reference": "ref-", "lr_scaling": "lr-"}
-TIMING_CONTROL = ("fixed", "repeat")
 
 
 def training_settings(config: dict, run: Run | None = None) -> dict[str, Any]:

@@ -171,9 +171,15 @@ def test_every_stored_profile_of_the_repository_is_valid():
 
 def test_the_stored_profiles_of_recorded_grids_are_what_their_command_makes_from_them():
     # made from a recorded set as it is now; one made from an earlier recording names that checkout instead
-    converted = [profile for profile in load_named(stored_profiles(REPO), REPO)
-                 if re.fullmatch(r"python -m deba\.profiles from-results \S+ \S+", profile.provenance.get("command", ""))]
-    assert {profile.name for profile in converted} >= {"cifar-cpu-run-fp32"}
+    profiles = load_named(stored_profiles(REPO), REPO)
+    made_from_results = [profile for profile in profiles
+                         if profile.provenance.get("command", "").startswith("python -m deba.profiles from-results ")]
+    assert {profile.name for profile in made_from_results} >= {"cifar-cpu-run-fp32", "digits-default-run-fp32"}
+    converted = [profile for profile in made_from_results
+                 if re.fullmatch(r"python -m deba\.profiles from-results \S+ \S+", profile.provenance["command"])]
+    # one made from an earlier recording says from which checkout, and why today's recording cannot make it
+    assert all(re.search(r"\(in a checkout of [0-9a-f]{7,}: .+\)$", profile.provenance["command"])
+               for profile in made_from_results if profile not in converted)
     for profile in converted:
         root, name = profile.provenance["command"].split()[-2:]
         provenance, rows = from_results(REPO / root)

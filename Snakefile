@@ -3,18 +3,18 @@
     snakemake --cores all                      everything the config asks for, to paper/main.pdf
     snakemake --cores all figures              figures and tables from cached results; never trains
     snakemake --cores all cost                 the grid's device-hours from throughput profiles; never trains
+    snakemake --cores all arxiv                results/arxiv.tar.gz: the paper's sources for arXiv, with its .bbl
     snakemake --profile profiles/slurm --configfile config/paper.yaml     the full grid on SLURM
 """
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.20")
 
 
 configfile: "config/config.yaml"
-
-
-validate(config, "workflow/schemas/config.schema.yaml")
+# common.smk validates it against workflow/schemas/config.schema.yaml and fills in every default, as
+# `python -m deba.cost`, the benchmarks and the tests do (deba.config_schema).
 
 
 report: "workflow/report/workflow.rst"
@@ -30,8 +30,10 @@ include: "workflow/rules/pricing.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/recorded.smk"
-include: "workflow/rules/paper.smk"
 include: "workflow/rules/smells.smk"
+# After every rule file whose outputs the paper inputs (tables, recorded, smells): paper.smk names their lists.
+include: "workflow/rules/paper.smk"
+include: "workflow/rules/arxiv.smk"
 include: "workflow/rules/readme.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/cost.smk"

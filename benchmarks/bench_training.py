@@ -13,8 +13,8 @@ reader sees how far the measurement can be trusted. The training comparisons go 
 blocks, each with freshly built contenders, because where a process happens to place a model's tensors
 moves a whole block's ratio by a few percent (two identical loops differed by 2-4% between blocks here,
 once by 10%, while the trainer's extra operators cost 0.3% of a step under the profiler); their interval
-resamples blocks, not rounds, so it includes that variation. Run through `python -m benchmarks.run` (see README),
-which chooses the one device every benchmark here runs on and passes it in.
+resamples blocks, not rounds, so it includes that variation. Run through `python -m benchmarks.run`
+(benchmarks/README.md), which chooses the one device every benchmark here runs on and passes it in.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
     python -m benchmarks.paper_cpu_profile      # a few minutes at one thread
 
 Writes the stored profile `benchmarks/results/profiles/<cpu>-1thread-paper-fp32.json` (`deba.profiles`, format
-in docs/results.md; <cpu> from the CPU's model name, `xeon` on the machine the README's numbers come from): the
-README prices `config/paper.yaml` in device-hours of this CPU with it
+in docs/results.md; <cpu> from the CPU's model name, `xeon` on the machine docs/cost.md's numbers come from):
+docs/cost.md prices `config/paper.yaml` in device-hours of this CPU with it
 (`python -m deba.cost --throughput xeon-1thread-paper-fp32`), and the analysis prices every run's batch-size
 trajectory on it (`price_on`, results/stats/device_pricing.csv). One warm-up and one timed step per batch size
 (`deba.throughput.measure`, the code the workflow's throughput rule runs); a batch size whose two steps would

@@ -5,7 +5,7 @@
 
 Every benchmark runs on the one device `--device` names (default `cpu`, where the recorded results and
 their goals come from; `cuda` or `auto` on a GPU machine), chosen here and passed to each. The JSON carries
-that device, thread count and package versions; the markdown table is what the README shows. Goals are
+that device, thread count and package versions; the markdown table is what benchmarks/README.md reads. Goals are
 checked against ratios measured side by side in this one run.
 """
 

@@ -4,7 +4,7 @@
     python -m benchmarks.timing_noise --rounds 2   # a quicker look
 
 The workflow's speed verdicts compare training times of different runs, so the spread of identical runs
-is the smallest speed effect it can resolve (the A/A noise floor, README: Timing). This measures that
+is the smallest speed effect it can resolve (the A/A noise floor, docs/timing.md: The A/A control). This measures that
 spread for one run of the default grid (digits, ResNet-18, fixed batch, `config/config.yaml`), trained in
 a fresh process each time, under three schedules:
 
@@ -31,7 +31,8 @@ from pathlib import Path
 from time import perf_counter
 
 import numpy as np
-import yaml
+
+from deba.config_schema import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
@@ -40,10 +41,10 @@ RUN = ("digits", "resnet18", "fixed", "main", 0)
 # One run in a fresh process: its TrainConfig is the default grid's, with the thread count and folder given.
 TRAIN_ONE = """
 import dataclasses, json, sys
-import yaml
+from deba.config_schema import load_config
 from deba.grid import Run, train_config, training_settings
 from deba.train import train
-config = yaml.safe_load(open(sys.argv[1]))
+config = load_config([sys.argv[1]])
 run = Run(*json.loads(sys.argv[2]))
 settings = dataclasses.replace(train_config(run, training_settings(config, run), threads=int(sys.argv[3])),
                                out=sys.argv[4])
@@ -124,7 +125,7 @@ def main(argv=None) -> None:
     env = environment(torch.device("cpu"))
     results = {"environment": {"measured_at": env["measured_at"], "cpu_count": cores,
                                "torch": env["packages"].get("torch")},
-               "run": list(RUN), "epochs": yaml.safe_load(config.read_text())["epochs"], "rounds": args.rounds,
+               "run": list(RUN), "epochs": load_config([config])["epochs"], "rounds": args.rounds,
                "schedules": summarize(rounds)}
     print(markdown(results))
     if not args.no_save:

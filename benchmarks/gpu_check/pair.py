@@ -31,7 +31,7 @@ SETTINGS = {
     "full": {"scale": "paper", "epochs": 20, "train_subset": 20_000, "test_subset": 5_000, "batch_size": 128,
              "min_batch": 16, "max_batch": 2048, "window": 4, "cooldown": 2},
     "quick": {"scale": "cpu", "epochs": 4, "train_subset": 60, "test_subset": 30, "batch_size": 8,
-              "min_batch": 4, "max_batch": 64, "window": 3, "cooldown": 1},
+              "min_batch": 4, "max_batch": 64, "window": 4, "cooldown": 1},
 }
 ORDER = ("fixed", "deba", "fixed")  # the last: the A/A repeat, while time remains
 WARMUP_EPOCHS = 2  # untimed; the second epoch's time sizes the subset (the first holds one-time costs)

@@ -17,9 +17,10 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEBA_RULES, DEVICES, LR_SCALINGS, LR_SCHEDULES,
-                     MEMORY_FORMATS, PRECISIONS, SCALES, SCHEDULERS, VIT_INPUTS, ConfigError, TrainConfig,
-                     parse_window)
+from .config import (ARCHITECTURES, COMPILE_MODES, DATASETS, DEBA_RULES, DEFAULT_LR, DEFAULT_WINDOW, DEVICES,
+                     GRAD_VAR_SCALINGS, LR_SCALINGS, LR_SCHEDULES, MEMORY_FORMATS, PRECISIONS, ROLLBACK_FLOORS,
+                     RULE_ROLLBACK_FLOOR, SCALES, SCHEDULERS, THRESHOLD_REFERENCES, VIT_INPUTS, ConfigError,
+                     TrainConfig, parse_window)
 
 DEFAULTS = TrainConfig()
 
@@ -47,13 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     optimizer = parser.add_argument_group("optimizer")
     optimizer.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size, help="initial batch size")
-    optimizer.add_argument("--lr", type=float, help="initial learning rate (default: 0.1 for CNNs, 0.01 for ViT)")
+    optimizer.add_argument("--lr", type=float, help="initial learning rate (default: the architecture's, "
+                           + ", ".join(f"{arch} {lr:g}" for arch, lr in DEFAULT_LR.items()) + ")")
     optimizer.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=DEFAULTS.lr_schedule)
     optimizer.add_argument("--warmup-epochs", type=int, default=DEFAULTS.warmup_epochs)
     optimizer.add_argument("--label-smoothing", type=float, default=DEFAULTS.label_smoothing,
                            help="label smoothing of the training loss")
     optimizer.add_argument("--lr-scaling", choices=LR_SCALINGS, default=DEFAULTS.lr_scaling,
-                           help="scale the learning rate with the batch size (paper: none)")
+                           help="scale the learning rate with batch / initial batch (none: a choice of ours)")
 
     batch = parser.add_argument_group("batch-size scheduling")
     batch.add_argument("--min-batch", type=int, default=DEFAULTS.min_batch)
@@ -61,15 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--window", default=str(DEFAULTS.window), help="sliding window in epochs, or 'full'")
     batch.add_argument("--cooldown", type=int, default=DEFAULTS.cooldown)
     batch.add_argument("--min-history", type=int,
-                       help="epochs of signals before DEBA's first decision (default: the window; 15 for full)")
+                       help="epochs of signals before DEBA's first decision (default: the window; "
+                            f"{DEFAULT_WINDOW} for full)")
     batch.add_argument("--deba-rule", choices=DEBA_RULES, default=DEFAULTS.deba_rule,
-                       help="DEBA's decision rule (README: Schedulers)")
+                       help="DEBA's decision rule (docs/deba.md: The decision rule)")
     batch.add_argument("--threshold-quantile", type=float, default=DEFAULTS.threshold_quantile,
                        help="the baseline quantile DEBA's thresholds sit at")
     batch.add_argument("--significance", type=float, default=DEFAULTS.significance,
                        help="windowed rule: level of each signal's sign test over the window")
     batch.add_argument("--instability-factor", type=float, default=DEFAULTS.instability_factor,
                        help="legacy rule: unstable above this multiple of a threshold")
+    batch.add_argument("--rollback-floor", choices=ROLLBACK_FLOORS,
+                       help="how far DEBA may roll back (default: the rule's own; "
+                            + ", ".join(f"{rule}: {floor}" for rule, floor in RULE_ROLLBACK_FLOOR.items()) + ")")
+    batch.add_argument("--grad-var-scaling", choices=GRAD_VAR_SCALINGS, default=DEFAULTS.grad_var_scaling,
+                       help="judge gradient variance as measured, or times batch / initial batch")
+    batch.add_argument("--threshold-reference", choices=THRESHOLD_REFERENCES, default=DEFAULTS.threshold_reference,
+                       help="judge an epoch against all baseline epochs, or the baseline's same epoch")
     batch.add_argument("--thresholds", help="JSON thresholds from the characterization step")
     batch.add_argument("--calibration-epochs", type=int, default=DEFAULTS.calibration_epochs,
                        help="without --thresholds: epochs to calibrate DEBA's thresholds on")

@@ -3,13 +3,10 @@ files, columns and keys each one holds. The one place these facts are written do
 
 The trainer (`deba.train`) writes these files, `deba.analysis.load` is the only reader of them, the
 workflow's rules build their paths from the templates here, and a test checks docs/results.md against
-these names. Pure Python, no imports beyond the signal names of `deba.thresholds`: the workflow imports
-this while parsing.
+these names. Pure Python, no imports: the workflow imports this while parsing.
 """
 
 from __future__ import annotations
-
-from .thresholds import SIGNALS
 
 # --- where ---------------------------------------------------------------------------------------------
 # One run of the grid; the keys are the fields of deba.grid.Run.
@@ -44,14 +41,7 @@ PROVENANCE_KEYS = ("code_version", "git_commit", "git_dirty", "python", "package
                    "memory_format", "fast_path_reason")
 
 # --- what a characterization holds ---------------------------------------------------------------------
-THRESHOLD_KEYS = SIGNALS  # numeric keys of a thresholds file (deba.thresholds)
 THROUGHPUT_COLUMNS = ("arch", "scale", "device", "batch_size", "images_per_s", "step_time_s")
-
-
-
-def run_dir(dataset: str, arch: str, scheduler: str, variant: str, seed: int) -> str:
-    """The folder of one run (RUN_DIR filled in)."""
-    return RUN_DIR.format(dataset=dataset, arch=arch, scheduler=scheduler, variant=variant, seed=seed)
 
 
 def throughput_file(dataset: str, arch: str) -> str:
@@ -60,3 +50,11 @@ def throughput_file(dataset: str, arch: str) -> str:
 
 def thresholds_file(dataset: str, arch: str) -> str:
     return THRESHOLDS_FILE.format(dataset=dataset, arch=arch)
+
+
+def in_contract_order(values: dict, keys: tuple[str, ...], what: str) -> dict:
+    """`values` in the order of `keys` (EPOCH_COLUMNS, SUMMARY_KEYS, ...), which must be exactly its keys: a
+    writer whose record drifts from the contract fails naming the difference instead of writing it."""
+    if set(values) != set(keys):
+        raise RuntimeError(f"{what} {sorted(set(values) ^ set(keys))} disagree with deba.contract")
+    return {key: values[key] for key in keys}

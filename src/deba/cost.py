@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -44,7 +45,7 @@ import pandas as pd
 
 from . import profiles
 from .analysis.hardware import step_time_model
-from .config import ConfigError
+from .config_schema import BASE_CONFIG_FILE, ConfigError, load_config
 from .grid import train_config, training_runs
 
 # (training, test) images per dataset: CIFAR's official splits; digits' fixed 75/25 split and the synthetic
@@ -251,25 +252,11 @@ def validation_markdown(table: pd.DataFrame, hardware: str) -> str:
             + shown.to_markdown(index=False, floatfmt=".2f") + "\n")
 
 
-def merged_config(paths: Iterable[str | Path]) -> dict:
-    """YAML configs merged in order, later keys overriding (nested ones too), as Snakemake's `--configfile`
-    merges over the Snakefile's `configfile:`."""
-    import yaml
-
-    def merge(base: dict, update: dict) -> dict:
-        return {**base, **{key: merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict)
-                           else value for key, value in update.items()}}
-
-    config: dict = {}
-    for path in paths:
-        config = merge(config, yaml.safe_load(Path(path).read_text()) or {})
-    return config
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", nargs="+", required=True,
-                        help="workflow config file(s), merged in order (e.g. config/paper.yaml)")
+                        help="workflow config file(s), merged in order over config/config.yaml as the workflow "
+                             "merges --configfile (e.g. config/paper.yaml)")
     parser.add_argument("--throughput", nargs="+", required=True,
                         help="stored profile names or files (benchmarks/results/profiles/), throughput CSVs (rule "
                              "`throughput`) and/or a gpu_check JSON")
@@ -277,7 +264,7 @@ def main(argv=None) -> None:
     parser.add_argument("--csv", type=Path, help="also write the per-architecture table here")
     args = parser.parse_args(argv)
     try:
-        config = merged_config(args.config)
+        config = load_config(args.config)
         profile, hardware = read_profile(args.throughput)
         runs = estimate_runs(config, profile)
     except (CostError, ConfigError) as error:
@@ -285,7 +272,9 @@ def main(argv=None) -> None:
     table = by_architecture(runs)
     if args.csv:
         table.assign(hardware=args.hardware or hardware).to_csv(args.csv, index=False)
-    print(markdown(table, runs, profile, args.hardware or hardware, " + ".join(args.config)), end="")
+    named = [os.path.relpath(BASE_CONFIG_FILE), *(path for path in args.config
+                                                  if Path(path).resolve() != BASE_CONFIG_FILE)]
+    print(markdown(table, runs, profile, args.hardware or hardware, " + ".join(named)), end="")
 
 
 if __name__ == "__main__":

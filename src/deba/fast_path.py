@@ -27,10 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-PRECISIONS = ("auto", "fp32", "bf16")
+from . import config_schema
+
+PRECISIONS = config_schema.choices("precision")
 # How a stored throughput profile (deba.profiles) names each precision.
 PRECISION_LABEL = {"fp32": "fp32", "bf16": "bf16-autocast"}
-MEMORY_FORMATS = ("auto", "contiguous", "channels_last")
+MEMORY_FORMATS = config_schema.choices("memory_format")
 TABLE_FILE = Path(__file__).with_name("cpu_fast_path.json")
 # /proc/cpuinfo's flags for bfloat16 arithmetic in hardware: Intel's AMX tiles, and AVX-512 BF16 (Intel
 # Cooper Lake and later, AMD Zen 4 and later)

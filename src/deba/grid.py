@@ -6,6 +6,10 @@ scheduler: `main` (the paper's DEBA settings, or a comparator's defaults), a DEB
 `window-full`, `window-<W>`, `cooldown-<C>`, a reconstruction-sensitivity variant of DEBA's decision rule
 (`rule-legacy`, `rule-windowed-q0.25`, ...: config `sensitivity`), or `repeat`, the timing control: a
 fixed-batch run trained a second time, whose measured "speedup" over its twin is the timing noise floor.
+
+Every function here takes a validated workflow config, every default filled in (deba.config_schema
+load_config or validate_config, as the workflow and deba.cost do), or the training settings
+`training_settings` takes from one.
 """
 
 from __future__ import annotations
@@ -14,21 +18,18 @@ from collections import namedtuple
 from typing import Any, Iterable
 
 from . import contract, fast_path
-from .config import DEFAULT_COOLDOWN, DEFAULT_WINDOW, ConfigError, TrainConfig
+from .config import ConfigError, TrainConfig
+from .config_schema import FULL_WINDOW, RULE_KEYS, SHARED_TRAINING_KEYS
+from .timing_control import TIMING_CONTROL
 
 Run = namedtuple("Run", contract.RUN_KEYS)
-
-# Workflow config keys passed straight to every run's TrainConfig.
-SHARED_TRAINING_KEYS = ("scale", "epochs", "batch_size", "min_batch", "max_batch", "lr", "lr_schedule",
-                        "warmup_epochs", "lr_scaling", "data_root", "train_subset", "test_subset", "vit_input",
-                        "device", "precision", "memory_format", "compile", "calibration_epochs", "adabatch_interval", "smith_factor",
-                        "smith_milestones", "label_smoothing")
-# The workflow's `deba` keys for DEBA's decision rule, and the TrainConfig fields they set.
-RULE_KEYS = {"rule": "deba_rule", "threshold_quantile": "threshold_quantile", "significance": "significance",
-             "instability_factor": "instability_factor"}
-# Short names of those keys in sensitivity variant names.
-RULE_KEY_ABBREVIATIONS = {"threshold_quantile": "q", "significance": "a", "instability_factor": "f"}
-TIMING_CONTROL = ("fixed", "repeat")
+# What a `sensitivity.variants` entry may set: those, and the learning-rate scaling (a shared training key).
+SENSITIVITY_KEYS = {**RULE_KEYS, "lr_scaling": "lr_scaling"}
+# How each key shows in a sensitivity variant's name, in this order: `rule-legacy`, `rule-windowed-q0.25`,
+# `floor-min_batch`, `lr-linear` (numbers follow their short name, words follow it after a dash).
+VARIANT_NAME_PARTS = {"rule": "rule-", "threshold_quantile": "q", "significance": "a", "instability_factor": "f",
+                      "rollback_floor": "floor-", "grad_var_scaling": "gvscale-",
+                      "threshold_reference": "ref-", "lr_scaling": "lr-"}
 
 
 def training_settings(config: dict, run: Run | None = None) -> dict[str, Any]:
@@ -47,28 +48,35 @@ def fast_path_dependency(config: dict, arch: str) -> dict | None:
     """What an `auto` precision or memory format resolves from on a CPU for `arch` (its row of
     deba.fast_path's table), as a rule parameter, so a changed choice reruns exactly the runs and profiles it
     concerns; None where both are explicit (or the table has no row: fp32 contiguous)."""
-    if any(config.get(key) in (None, "auto") for key in ("precision", "memory_format")):
+    if any(config[key] == "auto" for key in ("precision", "memory_format")):
         return fast_path.table_row(arch)
     return None
 
 
 def ablation_variants(config: dict) -> list[str]:
-    ablations = config.get("ablations", {})
-    names = [("window-full" if w == "full" else f"window-{w}") for w in ablations.get("window", [])]
-    names += [f"cooldown-{c}" for c in ablations.get("cooldown", [])]
+    ablations = config["ablations"]
+    names = [f"window-{window}" for window in ablations["window"]]
+    names += [f"cooldown-{cooldown}" for cooldown in ablations["cooldown"]]
     return names
 
 
 def sensitivity_variant(settings: dict[str, Any]) -> str:
-    """The variant name of one `sensitivity.variants` entry: `rule-legacy`, `rule-windowed-q0.25-a0.05`."""
-    rest = [f"{RULE_KEY_ABBREVIATIONS[key]}{settings[key]:g}" for key in RULE_KEY_ABBREVIATIONS if key in settings]
-    return "-".join(["rule", settings["rule"], *rest])
+    """The variant name of one `sensitivity.variants` entry: `rule-legacy`, `rule-windowed-q0.25-a0.05`,
+    `floor-min_batch`, `ref-same_epoch-lr-linear`."""
+    unknown = sorted(set(settings) - set(VARIANT_NAME_PARTS))
+    if unknown or not settings:
+        raise ConfigError(f"sensitivity.variants entry {settings}: keys {unknown or '(none)'} are not allowed; an "
+                          f"entry sets one or more of {', '.join(VARIANT_NAME_PARTS)}")
+    return "-".join(f"{prefix}{settings[key]:g}" if isinstance(settings[key], (int, float))
+                    else f"{prefix}{settings[key]}" for key, prefix in VARIANT_NAME_PARTS.items() if key in settings)
 
 
 def sensitivity_variants(config: dict) -> dict[str, dict[str, Any]]:
-    """Variant name -> its decision-rule settings, for every entry of `sensitivity.variants`."""
+    """Variant name -> its decision-rule settings, for every entry of `sensitivity.variants`. The training
+    settings of a run carry that section only for a sensitivity run (training_settings), so settings without
+    it have none."""
     variants = {}
-    for settings in config.get("sensitivity", {}).get("variants", []):
+    for settings in config["sensitivity"]["variants"] if "sensitivity" in config else []:
         name = sensitivity_variant(settings)
         if name in variants:
             raise ConfigError(f"sensitivity.variants lists {settings} twice (as {name!r}); each entry must differ")
@@ -79,29 +87,27 @@ def sensitivity_variants(config: dict) -> dict[str, dict[str, Any]]:
 def training_runs(config: dict) -> list[Run]:
     """Every run of the grid, baselines first; ablations and comparators only where the config asks."""
     runs = []
-    ablations = config.get("ablations", {})
-    comparators = config.get("comparators", {})
-    sensitivity = config.get("sensitivity", {})
-    control = config.get("timing_control", {})
+    ablations, comparators = config["ablations"], config["comparators"]
+    sensitivity, control = config["sensitivity"], config["timing_control"]
     for dataset in config["datasets"]:
         for arch in config["architectures"]:
             for seed in config["seeds"]:
                 runs.append(Run(dataset, arch, "fixed", "main", seed))
                 runs.append(Run(dataset, arch, "deba", "main", seed))
-            if arch in _subset(ablations.get("architectures"), config["architectures"]):
+            if arch in _subset(ablations["architectures"], config["architectures"]):
                 for variant in ablation_variants(config):
-                    for seed in _subset(ablations.get("seeds"), config["seeds"]):
+                    for seed in _subset(ablations["seeds"], config["seeds"]):
                         runs.append(Run(dataset, arch, "deba", variant, seed))
-            if arch in _subset(comparators.get("architectures"), config["architectures"]):
-                for scheduler in comparators.get("schedulers", []):
-                    for seed in _subset(comparators.get("seeds"), config["seeds"]):
+            if arch in _subset(comparators["architectures"], config["architectures"]):
+                for scheduler in comparators["schedulers"]:
+                    for seed in _subset(comparators["seeds"], config["seeds"]):
                         runs.append(Run(dataset, arch, scheduler, "main", seed))
-            if arch in _subset(sensitivity.get("architectures"), config["architectures"]):
+            if arch in _subset(sensitivity["architectures"], config["architectures"]):
                 for variant in sensitivity_variants(config):
-                    for seed in _subset(sensitivity.get("seeds"), config["seeds"]):
+                    for seed in _subset(sensitivity["seeds"], config["seeds"]):
                         runs.append(Run(dataset, arch, "deba", variant, seed))
-            if arch in _subset(control.get("architectures", []), config["architectures"]):
-                for seed in _subset(control.get("seeds"), config["seeds"]):
+            if arch in _subset(control["architectures"], config["architectures"]):
+                for seed in _subset(control["seeds"], config["seeds"]):
                     runs.append(Run(dataset, arch, *TIMING_CONTROL, seed))
     return runs
 
@@ -116,20 +122,17 @@ def run_dir(run: Run) -> str:
 
 def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, Any]:
     """DEBA's window, cooldown and decision rule for a variant (`config['deba']` for `main`)."""
-    deba = config.get("deba", {})
-    window = deba.get("window", DEFAULT_WINDOW)
+    deba = config["deba"]
+    window = None if deba["window"] == FULL_WINDOW else deba["window"]
     # Every variant (the full-history ablation too) starts deciding when the main setting does.
-    start = deba.get("min_history") or (window if window != "full" else None)
-    settings = {"window": None if window == "full" else window, "cooldown": deba.get("cooldown", DEFAULT_COOLDOWN),
-                "min_history": start, **{field: deba[key] for key, field in RULE_KEYS.items() if key in deba}}
+    settings = {"window": window, "cooldown": deba["cooldown"], "min_history": deba["min_history"] or window,
+                **{field: deba[key] for key, field in RULE_KEYS.items()}}
     if variant == "main" or (scheduler, variant) == TIMING_CONTROL:
         return settings
     rule_variants = sensitivity_variants(config)
     if scheduler == "deba" and variant in rule_variants:
-        # a sweep entry sets the whole rule: keys it leaves out take TrainConfig's defaults, not the main run's
-        for field in RULE_KEYS.values():
-            settings.pop(field, None)
-        return {**settings, **{RULE_KEYS[key]: value for key, value in rule_variants[variant].items()}}
+        # a sweep entry varies what it names from the main run's settings; the rest stay the main run's
+        return {**settings, **{SENSITIVITY_KEYS[key]: value for key, value in rule_variants[variant].items()}}
     kind, _, value = variant.partition("-")
     if scheduler != "deba" or kind not in ("window", "cooldown") or not value:
         raise ConfigError(f"variant {variant!r} of scheduler {scheduler!r} is not known; variants are 'main', "
@@ -137,7 +140,7 @@ def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, An
                           "'cooldown-<C>' and the config's sensitivity variants "
                           f"({', '.join(rule_variants) or 'none'})")
     if kind == "window":
-        settings["window"] = None if value == "full" else int(value)
+        settings["window"] = None if value == FULL_WINDOW else int(value)
     else:
         settings["cooldown"] = int(value)
     return settings
@@ -145,10 +148,11 @@ def variant_settings(scheduler: str, variant: str, config: dict) -> dict[str, An
 
 def train_config(run: Run, config: dict, *, thresholds: str | None = None, threads: int | None = None) -> TrainConfig:
     """The validated TrainConfig of one run of the grid."""
-    values = {key: config[key] for key in SHARED_TRAINING_KEYS if config.get(key) is not None}
+    values = {key: config[key] for key in SHARED_TRAINING_KEYS}
     values.update(variant_settings(run.scheduler, run.variant, config))
+    # a dataset the config's target_acc does not list takes TrainConfig's default for it
     values.update(dataset=run.dataset, arch=run.arch, scheduler=run.scheduler, variant=run.variant,
-                  seed=run.seed, target_acc=config.get("target_acc", {}).get(run.dataset),
+                  seed=run.seed, target_acc=config["target_acc"].get(run.dataset),
                   thresholds=thresholds, threads=threads, out=run_dir(run))
     return TrainConfig.from_dict(values)
 

@@ -1,4 +1,5 @@
-"""Print the README's table of parameters and FLOPs per image for both scales: `python -m deba.model_table`."""
+"""Print the table of parameters and FLOPs per image for both scales in docs/training.md (Models):
+`python -m deba.model_table`."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ tokens (16 px patches would leave a 2x2 grid); `vit_input="resize224"` instead u
 the original 16 px patches (196 tokens), as in the paper's name.
 
 Two scales: `paper` is the full-size network; `cpu` reduces width (and, for DenseNet and ViT, depth) so an
-epoch of `digits` takes seconds on 2 cores. The README lists parameters and FLOPs per image of both.
+epoch of `digits` takes seconds on 2 cores. docs/training.md (Models) lists parameters and FLOPs per image of both.
 """
 
 from __future__ import annotations
@@ -20,18 +20,16 @@ from torchvision import models as tvm
 from torchvision.models.efficientnet import EfficientNet, MBConvConfig
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
-# The initial learning rate at batch size 128 (SGD, momentum 0.9): CNNs use CIFAR's usual 0.1; the ViT,
-# trained from scratch with SGD, diverges there and uses 0.01; EfficientNet-B0 (with its dropout and
-# stochastic depth) did not learn at 0.1 in our CPU-scale runs and did at 0.02.
-DEFAULT_LR = {"vit_b16": 0.01, "efficientnet_b0": 0.02}
-CNN_DEFAULT_LR = 0.1
+from .config import DEFAULT_LR
+
 
 # Width multipliers (and depth settings) of the `cpu` scale.
 CPU_WIDTH = {"resnet18": 0.25, "resnet50": 0.125, "efficientnet_b0": 0.5, "mobilenet_v3": 0.5}
 
 
 def default_lr(arch: str) -> float:
-    return DEFAULT_LR.get(arch, CNN_DEFAULT_LR)
+    """The initial learning rate of `arch` where a run names none (the workflow schema's, deba.config)."""
+    return DEFAULT_LR[arch]
 
 
 def build_optimizer(model: nn.Module, lr: float, momentum: float = 0.9, weight_decay: float = 5e-4) -> torch.optim.SGD:

@@ -7,9 +7,9 @@ are read once per epoch, so the monitor never forces a host-device synchronizati
 
 Gradients are cleared to None before each backward (as `zero_grad(set_to_none=True)` does), so autograd hands
 its fresh gradients over instead of adding them into existing ones. Views into a persistent flat buffer would
-save the copy but not the additions, and measured slower: about +4% per step against a bare PyTorch loop for
-the cpu-scale ResNet-18 here, against about +1.5% for this copy in the same comparison, itself noisy to about
-2% (benchmarks/results/benchmarks.md has the trainer's overhead as a whole).
+save the copy but not the additions, and timed slower than this copy when the two were compared. What the
+monitor costs as it is, against a bare PyTorch loop and per step, is measured by benchmarks/bench_training.py
+(benchmarks/results/benchmarks.md: "trainer epoch" and "monitor reduction alone").
 
 For the `gns` comparator the trainer runs two backward passes of half the batch (their scaled sum is the
 full-batch gradient) and reports both; the monitor turns them into McCandlish et al.'s (2018) unbiased
@@ -60,8 +60,9 @@ class GradientMonitor:
     def observe_step(self, loss: torch.Tensor, correct: torch.Tensor, batch_size: int) -> None:
         """Record one optimizer step; call after backward(), before optimizer.step()."""
         flat = self.gather()
-        # A dot product and a sum run at memory speed; torch.var_mean's one-pass (Welford) kernel is about 20x
-        # slower on CPU (measured: 1.9 ms against 0.08 ms for the 0.7M gradients of the cpu-scale ResNet-18).
+        # A dot product and a sum run at memory speed, where torch.var_mean's one-pass (Welford) kernel is many
+        # times slower on CPU; this reduction's cost per step: benchmarks/results/benchmarks.md ("monitor
+        # reduction alone").
         sum_sq = torch.dot(flat, flat).double()
         mean = flat.sum().double() / self.numel
         var = sum_sq / self.numel - mean * mean

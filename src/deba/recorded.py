@@ -1,5 +1,5 @@
 """Recorded results: a finished grid's small result files kept in the repository, and put back to regenerate
-every figure, table, macro and the PDF without training (README: Recorded results).
+every figure, table, macro and the PDF without training (docs/workflow.md: Recorded results).
 
     python -m deba.recorded save recorded/cifar-cpu       # after the grid ran to the end in results/
     python -m deba.recorded restore recorded/cifar-cpu    # in a fresh clone, then

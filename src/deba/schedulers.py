@@ -5,7 +5,7 @@ the next epoch and a one-word reason. State is a plain dict (`state_dict`/`load_
 checkpointed and loaded with `torch.load(weights_only=True)`.
 
 DEBA (arXiv:2511.03809) as reconstructed here; the paper's full text is not public, so every choice is ours
-(README: Schedulers). What the paper describes, and we keep: per-epoch signals (gradient variance,
+(docs/deba.md: Why this rule). What the paper describes, and we keep: per-epoch signals (gradient variance,
 gradient-norm variation, loss variation; `monitor.py`) judged over a sliding window of W epochs against
 architecture-specific thresholds from a fixed-batch baseline; grow x1.5 when training is stable, roll back
 x0.8 when it is unstable; `cooldown` epochs without a change after each change; bounds min..max batch,
@@ -18,14 +18,30 @@ Two decision rules (`rule`):
   when so many of the window's epochs are quiet that a window of baseline epochs would be that quiet with
   probability at most `significance` (binomial tail, exact for epochs drawn from the baseline); likewise
   unstable for noisy. Stable: a majority of the signals vote stable and none votes unstable; unstable:
-  the mirror image. Both sides use the same statistic, so epochs that look like the baseline's own move the
-  batch rarely and in neither direction more than the other (the null test in
-  tests/deba/test_schedulers.py). A roll-back undoes growth: it never goes below the initial batch size.
+  the mirror image. Both sides use the same statistic, so epochs that look like the baseline's own are
+  judged stable rarely, and unstable as rarely (the null test in tests/deba/test_schedulers.py). The
+  *moves* are symmetric only when a roll-back may go below the initial batch (`rollback_floor`
+  min_batch): under the rule's own floor a roll-back only undoes growth, so from the initial batch the rule
+  can only grow, and the null test shows it growing more often than shrinking.
 - `legacy` (the rule before, kept for the reconstruction-sensitivity sweep): stable when the windowed mean
   of every signal is at or below the baseline's `quantile`; unstable when the newest epoch of any one
   signal exceeds `instability_factor` (2) x that threshold; roll-backs may go below the initial batch. One
   test takes the maximum of three single noisy values, the other the minimum of three smoothed ones, so it
   leans to shrinking.
+
+Choices of ours the paper does not settle, each a setting (config.py; what the sensitivity study varies):
+- `rollback_floor`: `initial_batch` (a roll-back never goes below the initial batch: the windowed rule's
+  own) or `min_batch` (down to the configured minimum: the legacy rule's own).
+- `grad_var_scaling`: gradient variance is the variance of a mean over B samples, so it falls as 1/B when
+  the batch grows, and thresholds from a baseline at the initial batch are then crossed by the growth
+  itself. `none` (the default) judges it as measured; `initial_batch` multiplies it by B / initial batch
+  first, putting it on the baseline's scale.
+- `threshold_reference`: `whole_run` (the default) judges every epoch against the baseline's epochs of the
+  whole run, so a signal that falls during training reads "quiet" late in any run; `same_epoch` judges
+  epoch t against the baseline runs' epoch t only (windowed rule; its sign test then sums epochs of
+  different tails, exactly: a Poisson-binomial tail).
+- Learning-rate scaling with the batch (`lr_scaling`, applied by the trainer): without it, growth also
+  lowers the learning rate per sample, an implicit anneal.
 
 Thresholds come from a file (the workflow's characterization of fixed-batch baselines), or, for a
 standalone run, from the run's own first `calibration_epochs` epochs (held at the initial batch size).
@@ -39,8 +55,8 @@ from typing import Any
 
 from scipy.stats import binom
 
-from .config import DEFAULT_WINDOW
-from .thresholds import SIGNALS, Thresholds, derive_thresholds
+from .config import DEFAULT_WINDOW, RULE_ROLLBACK_FLOOR
+from .thresholds import SIGNALS, Thresholds, ThresholdsError, derive_thresholds
 
 
 @dataclass(frozen=True)
@@ -131,7 +147,9 @@ class DebaScheduler(BatchScheduler):
     def __init__(self, initial_batch: int, bounds: Bounds, *, window: int | None, cooldown: int,
                  thresholds: Thresholds | None, calibration_epochs: int = 3, grow_factor: float = 1.5,
                  shrink_factor: float = 0.8, rule: str = "windowed", quantile: float = 0.5,
-                 significance: float = 0.1, instability_factor: float = 2.0, min_history: int | None = None):
+                 significance: float = 0.1, instability_factor: float = 2.0, min_history: int | None = None,
+                 rollback_floor: str | None = None, grad_var_scaling: str = "none",
+                 threshold_reference: str = "whole_run"):
         super().__init__(initial_batch, bounds, cooldown)
         self.initial_batch = self.batch_size
         self.window = window
@@ -144,15 +162,21 @@ class DebaScheduler(BatchScheduler):
         self.quantile = quantile
         self.significance = significance
         self.instability_factor = instability_factor
+        self.rollback_floor = rollback_floor or RULE_ROLLBACK_FLOOR[rule]
+        self.grad_var_scaling = grad_var_scaling
+        self.threshold_reference = threshold_reference
         self.history: list[dict[str, float | None]] = []
+        self.history_epochs: list[int] = []  # the epoch of each history row (same_epoch reference)
 
     def decide(self, signals: EpochSignals) -> Decision:
-        self.history.append({name: signals.value(name) for name in SIGNALS})
+        self.history.append(self._judged_signals(signals))
+        self.history_epochs.append(signals.epoch)
         if self.thresholds is None:
             if len(self.history) < self.calibration_epochs:
                 return Decision(self.batch_size, "calibrate")
             self.thresholds = derive_thresholds(self.history, source="own first epochs")
             self.history.clear()  # the calibration epochs defined "typical"; judge what comes after
+            self.history_epochs.clear()
             return Decision(self.batch_size, "calibrate")
         if len(self.history) < self.min_history:
             return Decision(self.batch_size, "warmup")
@@ -162,19 +186,29 @@ class DebaScheduler(BatchScheduler):
         verdict = self.judge()
         if verdict == "unstable":
             target = self.batch_size * self.shrink_factor
-            if self.rule == "windowed":
+            if self.rollback_floor == "initial_batch":
                 target = max(target, self.initial_batch)
             return self._change_to(target, "shrink")
         if verdict == "stable":
             return self._change_to(self.batch_size * self.grow_factor, "grow")
         return Decision(self.batch_size, "hold")
 
+    def _judged_signals(self, signals: EpochSignals) -> dict[str, float | None]:
+        """The epoch's signals as the rule judges them: gradient variance on the initial batch's scale under
+        grad_var_scaling 'initial_batch' (the epoch trained at the current batch size)."""
+        row = {name: signals.value(name) for name in SIGNALS}
+        if self.grad_var_scaling == "initial_batch" and _finite(row["grad_var"]):
+            row["grad_var"] = row["grad_var"] * self.batch_size / self.initial_batch
+        return row
+
     def judge(self) -> str:
         """'stable', 'unstable' or 'neutral' for the current history (the rule of the module docstring)."""
-        window = self.history if self.window is None else self.history[-self.window:]
+        count = len(self.history) if self.window is None else min(self.window, len(self.history))
+        window = self.history[len(self.history) - count:]
         if self.rule == "legacy":
             return self._judge_legacy(window)
-        votes = [vote for vote in (self._sign_test(name, window) for name in SIGNALS) if vote is not None]
+        epochs = self.history_epochs[len(self.history_epochs) - count:] if self.history_epochs else [None] * count
+        votes = [vote for vote in (self._sign_test(name, window, epochs) for name in SIGNALS) if vote is not None]
         stable, unstable = votes.count("stable"), votes.count("unstable")
         if 2 * stable > len(votes) and not unstable:
             return "stable"
@@ -182,19 +216,35 @@ class DebaScheduler(BatchScheduler):
             return "unstable"
         return "neutral"
 
-    def _sign_test(self, name: str, window: list[dict[str, float | None]]) -> str | None:
+    def _sign_test(self, name: str, window: list[dict[str, float | None]],
+                   epochs: list[int | None]) -> str | None:
         """One signal's vote: 'stable', 'unstable', 'none', or None when the window holds no value of it."""
-        values = [row[name] for row in window if _finite(row[name])]
-        if not values:
+        judged = [(row[name], epoch) for row, epoch in zip(window, epochs) if _finite(row[name])]
+        if not judged:
             return None
         for side, verdict in (("low", "stable"), ("high", "unstable")):
-            bound = self.thresholds.quantile(name, self.quantile if side == "low" else 1.0 - self.quantile)
-            tail = self.thresholds.tail(name, bound, side)
-            hits = sum(value < bound if side == "low" else value > bound for value in values)
-            # P(at least `hits` of len(values) baseline epochs on this side) <= significance
-            if hits and binom.sf(hits - 1, len(values), tail) <= self.significance:
+            q = self.quantile if side == "low" else 1.0 - self.quantile
+            if self.threshold_reference == "same_epoch":
+                p_value = self._same_epoch_p_value(name, judged, q, side)
+            else:
+                bound = self.thresholds.quantile(name, q)
+                tail = self.thresholds.tail(name, bound, side)
+                hits = sum(_beyond(value, bound, side) for value, _ in judged)
+                # P(at least `hits` of len(judged) baseline epochs on this side)
+                p_value = binom.sf(hits - 1, len(judged), tail) if hits else 1.0
+            if p_value <= self.significance:
                 return verdict
         return "none"
+
+    def _same_epoch_p_value(self, name: str, judged: list[tuple[float, int]], q: float, side: str) -> float:
+        """P(at least as many epochs beyond their own epoch's bound) for epochs drawn from the baseline at the
+        same epochs: a sum of Bernoulli draws of different tails (Poisson-binomial, computed exactly)."""
+        hits, tails = 0, []
+        for value, epoch in judged:
+            bound = self.thresholds.quantile(name, q, epoch=epoch)
+            tails.append(self.thresholds.tail(name, bound, side, epoch=epoch))
+            hits += _beyond(value, bound, side)
+        return poisson_binomial_sf(hits, tails) if hits else 1.0
 
     def _judge_legacy(self, window: list[dict[str, float | None]]) -> str:
         thresholds = {name: self.thresholds.quantile(name, self.quantile) for name in SIGNALS}
@@ -211,20 +261,27 @@ class DebaScheduler(BatchScheduler):
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["history"] = [[row[name] for name in SIGNALS] for row in self.history]
+        state["history_epochs"] = list(self.history_epochs)
         state["thresholds"] = None if self.thresholds is None else [self.thresholds.as_dict()[n] for n in SIGNALS]
         state["thresholds_source"] = "" if self.thresholds is None else self.thresholds.source
         state["thresholds_reference"] = (None if self.thresholds is None else
                                          [list(self.thresholds.reference.get(n, ())) for n in SIGNALS])
+        state["thresholds_by_epoch"] = (None if self.thresholds is None else
+                                        [[[epoch, list(values)] for epoch, values in
+                                          self.thresholds.by_epoch.get(n, {}).items()] for n in SIGNALS])
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         self.history = [dict(zip(SIGNALS, row)) for row in state["history"]]
+        self.history_epochs = [int(epoch) for epoch in state.get("history_epochs", [])]
         if state["thresholds"] is not None:
             reference = {name: tuple(values) for name, values in zip(SIGNALS, state["thresholds_reference"])
                          if values}
+            by_epoch = {name: {int(epoch): tuple(values) for epoch, values in epochs}
+                        for name, epochs in zip(SIGNALS, state.get("thresholds_by_epoch") or ()) if epochs}
             self.thresholds = Thresholds(*state["thresholds"], source=state["thresholds_source"],
-                                         reference=reference)
+                                         reference=reference, by_epoch=by_epoch)
 
 
 class AdaBatchScheduler(BatchScheduler):
@@ -291,12 +348,21 @@ def build_scheduler(config, train_size: int, thresholds: Thresholds | None = Non
     if config.scheduler == "fixed":
         return FixedScheduler(config.batch_size, bounds)
     if config.scheduler == "deba":
+        if config.threshold_reference == "same_epoch" and (thresholds is None or not thresholds.by_epoch):
+            raise ThresholdsError(
+                "threshold_reference='same_epoch' judges each epoch against the baseline runs' same epoch, so it "
+                "needs thresholds derived from baseline runs with their epochs kept (the workflow's `thresholds` "
+                "rule; `--thresholds FILE`): "
+                + ("none given, and a run's own calibration epochs cannot serve" if thresholds is None
+                   else f"{thresholds.source or 'the given thresholds'} keep no values by epoch"))
         return DebaScheduler(config.batch_size, bounds, window=config.window, cooldown=config.cooldown,
                              thresholds=thresholds, calibration_epochs=config.calibration_epochs,
                              grow_factor=config.grow_factor, shrink_factor=config.shrink_factor,
                              rule=config.deba_rule, quantile=config.threshold_quantile,
                              significance=config.significance, instability_factor=config.instability_factor,
-                             min_history=config.min_history)
+                             min_history=config.min_history, rollback_floor=config.rollback_floor,
+                             grad_var_scaling=config.grad_var_scaling,
+                             threshold_reference=config.threshold_reference)
     if config.scheduler == "adabatch":
         return AdaBatchScheduler(config.batch_size, bounds, interval=config.adabatch_interval)
     if config.scheduler == "smith":
@@ -305,6 +371,18 @@ def build_scheduler(config, train_size: int, thresholds: Thresholds | None = Non
     if config.scheduler == "gns":
         return NoiseScaleScheduler(config.batch_size, bounds, cooldown=config.cooldown)
     raise ValueError(f"unknown scheduler {config.scheduler!r}")
+
+
+def poisson_binomial_sf(hits: int, probabilities: list[float]) -> float:
+    """P(S >= hits) for S the number of successes of independent trials with these probabilities."""
+    distribution = [1.0]  # distribution[k] = P(k successes so far)
+    for p in probabilities:
+        distribution = [a * (1.0 - p) + b * p for a, b in zip(distribution + [0.0], [0.0] + distribution)]
+    return float(sum(distribution[hits:]))
+
+
+def _beyond(value: float, bound: float, side: str) -> bool:
+    return value < bound if side == "low" else value > bound
 
 
 def _finite(value: float | None) -> bool:

@@ -4,9 +4,11 @@
 
 SGD (momentum 0.9, weight decay 5e-4), learning rate per epoch: linear warm-up, then cosine (default),
 step (x0.1 at the Smith milestones) or constant; optionally scaled with the batch size (`lr_scaling`).
-Training time is wall-clock of the training steps including the monitor, excluding evaluation. After every
-epoch a checkpoint is written atomically; SIGTERM (a SLURM preemption or time limit) writes one at the next
-step boundary and exits with `EXIT_PREEMPTED`, and `resume=True` continues from the newest good one.
+Training time is wall-clock of the training steps including the monitor, excluding evaluation. At the end of
+every epoch the batch-size scheduler decides the next epoch's batch size from the monitor's signals
+(`Trainer._decide_next_batch_size`), the epoch's row is written, and a checkpoint is written atomically;
+SIGTERM (a SLURM preemption or time limit) writes one at the next step boundary and exits with
+`EXIT_PREEMPTED`, and `resume=True` continues from the newest good one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import signal
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -30,13 +32,13 @@ from paperkit.files import write_text_atomically
 
 from . import checkpoint, provenance
 from .config import DEFAULT_TARGET_ACC, TrainConfig
-from .contract import CONFIG_FILE, EPOCH_COLUMNS, EPOCHS_FILE, SUMMARY_FILE, SUMMARY_KEYS
+from .contract import CONFIG_FILE, EPOCH_COLUMNS, EPOCHS_FILE, SUMMARY_FILE, SUMMARY_KEYS, in_contract_order
 from .data import EpochLoader, load_dataset
 from .device import require_cuda
 from .fast_path import resolve as resolve_fast_path
 from .models import build_model, build_optimizer, default_lr, load_optimizer_state
 from .monitor import GradientMonitor
-from .schedulers import BatchScheduler, EpochSignals, build_scheduler
+from .schedulers import BatchScheduler, Decision, EpochSignals, build_scheduler
 from .thresholds import Thresholds
 
 log = logging.getLogger("deba.train")
@@ -211,7 +213,8 @@ class Trainer:
         progress.close()
         signals = self.monitor.end_epoch()
         test_loss, test_acc = self.evaluate()
-        row = self._record_epoch(epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc)
+        decision = self._decide_next_batch_size(epoch, signals)
+        row = self._record_epoch(epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc, decision)
         if not math.isfinite(row["train_loss"]):
             state.status = "diverged"
             log.error("epoch %d: training loss is not finite; run recorded as diverged", epoch)
@@ -306,22 +309,27 @@ class Trainer:
         n = len(self.dataset.test)
         return loss_sum.item() / n, correct.item() / n
 
+    # --- the batch-size decision -------------------------------------------------------------------------
+
+    def _decide_next_batch_size(self, epoch: int, signals: dict) -> Decision:
+        """The scheduler's decision at the end of `epoch` from the monitor's signals: the batch size the next
+        epoch trains with, and why (deba.schedulers)."""
+        names = [signal_field.name for signal_field in fields(EpochSignals) if signal_field.name != "epoch"]
+        return self.scheduler.decide(EpochSignals(epoch=epoch, **{name: signals[name] for name in names}))
+
     # --- records -----------------------------------------------------------------------------------------
 
-    def _record_epoch(self, epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc) -> dict:
+    def _record_epoch(self, epoch, batch_size, lr, epoch_time, signals, test_loss, test_acc, decision) -> dict:
+        """Append the epoch's row of epochs.csv (deba.contract.EPOCH_COLUMNS) to the run's state."""
         state = self.state
         state.train_time_s += epoch_time
-        decision = self.scheduler.decide(EpochSignals(
-            epoch=epoch, grad_var=signals["grad_var"], grad_norm=signals["grad_norm"],
-            grad_norm_variation=signals["grad_norm_variation"], loss_variation=signals["loss_variation"],
-            train_loss=signals["train_loss"], noise_scale=signals["noise_scale"]))
-        row = {"epoch": epoch, "batch_size": batch_size, "batch_cap": self.scheduler.bounds.upper, "lr": lr,
-               "steps": signals["steps"], "train_loss": signals["train_loss"], "train_acc": signals["train_acc"],
-               "test_loss": test_loss, "test_acc": test_acc, "grad_var": signals["grad_var"],
-               "grad_norm": signals["grad_norm"], "grad_norm_variation": signals["grad_norm_variation"],
-               "loss_variation": signals["loss_variation"], "noise_scale": signals["noise_scale"],
-               "decision": decision.decision, "next_batch_size": decision.batch_size,
-               "epoch_train_time_s": epoch_time, "train_time_s": state.train_time_s}
+        # The monitor's signals are named as the contract's columns; the rest are this epoch's settings,
+        # evaluation, decision and times.
+        row = in_contract_order({
+            "epoch": epoch, "batch_size": batch_size, "batch_cap": self.scheduler.bounds.upper, "lr": lr, **signals,
+            "test_loss": test_loss, "test_acc": test_acc, "decision": decision.decision,
+            "next_batch_size": decision.batch_size, "epoch_train_time_s": epoch_time,
+            "train_time_s": state.train_time_s}, EPOCH_COLUMNS, "epoch row")
         state.rows.append(row)
         log.info("epoch %3d/%d  batch %4d  lr %.4f  loss %.4f  test_acc %.4f  time %.2fs  -> %s %d",
                  epoch, self.config.epochs, batch_size, lr, row["train_loss"], test_acc, epoch_time,
@@ -358,10 +366,7 @@ class Trainer:
             "num_batch_changes": sum(a != b for a, b in zip(trajectory, trajectory[1:])),
             "code_version": provenance.code_version(),
         }
-        # The keys are the contract's (deba.contract.SUMMARY_KEYS, docs/results.md), in its order.
-        if set(summary) != set(SUMMARY_KEYS):
-            raise RuntimeError(f"summary keys {sorted(set(summary) ^ set(SUMMARY_KEYS))} disagree with deba.contract")
-        return {key: summary[key] for key in SUMMARY_KEYS}
+        return in_contract_order(summary, SUMMARY_KEYS, "summary keys")
 
     # --- checkpoints -------------------------------------------------------------------------------------
 
@@ -402,9 +407,7 @@ class Trainer:
                               train_time_s=run["train_time_s"], epoch_time_s=run["epoch_time_s"],
                               rows=[dict(zip(EPOCH_COLUMNS, values)) for values in payload["rows"]],
                               status=run["status"], checkpoint_sequence=run["checkpoint_sequence"])
-        # checkpoints from before the CUDA state was saved hold the CPU generator's state alone
-        rng = payload["rng"] if isinstance(payload["rng"], dict) else {"cpu": payload["rng"]}
-        checkpoint.restore_random_state(rng, self.device)
+        checkpoint.restore_random_state(payload["rng"], self.device)
         log.info("resumed %s at epoch %d (sample %d)", self.out, self.state.epoch, self.state.sample_offset)
 
     # --- helpers -----------------------------------------------------------------------------------------

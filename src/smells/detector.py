@@ -12,7 +12,6 @@ import ast
 
 from smells.findings import Finding, Scope
 
-_STATEMENT_FIELDS = ("body", "orelse", "finalbody")
 _ORDERING_OPS = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq)
 # Calls that build an empty value of a known type; `x == list()` is as much a truth test as `x == []`.
 _EMPTY_CONSTRUCTORS = frozenset({"list", "tuple", "dict", "set", "frozenset", "str", "bytes"})

@@ -1,17 +1,24 @@
-"""The smells study's figures, drawn with the shared paper style (paperkit.style) and saved byte-stably."""
+"""The smells study's figures, drawn with the shared paper style (paperkit.style) and saved byte-stably.
+
+Figure ``<name>`` of `smells.layout.FIGURE_INPUTS` is drawn by ``fig_<name>`` from the result files that
+name lists, in that order; `render` reads them and saves the figure.
+"""
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from paperkit.style import PALETTE, figure, save_figure
 from smells.findings import IDIOMS
+from smells.layout import FIGURE_INPUTS
 from smells.stages import STAGES
 
 GROUP_COLOURS = {"ML": PALETTE[0], "non-ML": PALETTE[1]}
 
 
-def density_boxplots(density: pd.DataFrame, path) -> None:
+def fig_density(density: pd.DataFrame):
     """Per-idiom smells per KLOC, ML vs non-ML, one box pair per idiom (symlog axis: many zeros)."""
     import seaborn as sns
 
@@ -26,14 +33,15 @@ def density_boxplots(density: pd.DataFrame, path) -> None:
     ax.set_ylabel("findings per KLOC")
     ax.set_xticks(range(len(IDIOMS)), [i.replace("-", "\n") for i in IDIOMS], fontsize=6)
     ax.legend(title=None, loc="upper right")
-    save_figure(fig, path)
+    return fig
 
 
-def stage_heatmap(matrix: pd.DataFrame, path) -> None:
-    """Idiom x stage findings per KLOC of each stage's code (ML projects)."""
+def fig_stages(stage_idiom: pd.DataFrame):
+    """Idiom x stage findings per KLOC of each stage's code (ML projects); one row per idiom, its name first."""
     import seaborn as sns
 
     fig, ax = figure("column", aspect=0.95)
+    matrix = stage_idiom.set_index(stage_idiom.columns[0])
     values = matrix.reindex(index=list(IDIOMS), columns=list(STAGES))
     # Colour on log(1 + density): assign-multiple-targets is ten times denser than the rest.
     sns.heatmap(np.log1p(values), annot=values, fmt=".2f", cmap="Blues", cbar=False, linewidths=0.3,
@@ -43,10 +51,10 @@ def stage_heatmap(matrix: pd.DataFrame, path) -> None:
     ax.set_xticks(np.arange(len(STAGES)) + 0.5, [s.replace(" ", "\n") for s in STAGES], rotation=0,
                   fontsize=6)
     ax.tick_params(axis="y", labelsize=6)
-    save_figure(fig, path)
+    return fig
 
 
-def speed_ratios(bench: pd.DataFrame, path) -> None:
+def fig_speed(bench: pd.DataFrame):
     """Smelly time / idiomatic time per idiom (>1: the idiom is faster), with the range over repeats."""
     fig, ax = figure("column", aspect=0.75)
     rows = bench.reset_index(drop=True)
@@ -60,4 +68,12 @@ def speed_ratios(bench: pd.DataFrame, path) -> None:
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel("smelly time / idiomatic time")
-    save_figure(fig, path)
+    return fig
+
+
+def render(name: str, sources: dict[str, str], output) -> Path:
+    """Draw figure `name` from `sources` (result key -> CSV file) and save it byte-stably to `output`."""
+    if name not in FIGURE_INPUTS:
+        raise KeyError(f"unknown smells figure {name!r}; known: {sorted(FIGURE_INPUTS)}")
+    frames = [pd.read_csv(sources[key]) for key in FIGURE_INPUTS[name]]
+    return save_figure(globals()[f"fig_{name}"](*frames), output)

@@ -4,8 +4,9 @@
         --command "snakemake --cores 1 --configfile config/smells-300.yaml smells" --wall "12 min 3 s"
 
 Only the tables (a few hundred KB) are copied, never the downloaded code; the README says which machine,
-code version (git commit), command, date and wall time produced them. Rule ``smells_scale`` reads
-``smells.report.SCALE_FILES`` from such a folder, so the paper can set the run beside others offline.
+code version (git commit), command, date and wall time produced them. The paper's corpus table (`scale`,
+rule ``smells_table``) reads ``smells.layout.SCALE_INPUTS`` from such a folder, so the paper can set the run
+beside others offline.
 """
 from __future__ import annotations
 
@@ -18,26 +19,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smells.report import SCALE_FILES
-
-# Everything the study derives from a corpus that is small enough to commit (skips.csv and the per-scope
-# and per-finding tables are left out: they are the bulk and are rebuilt by the scan).
-RECORDED_FILES = (*SCALE_FILES, "density.csv", "classifier_disagreements.csv", "stages.csv", "stage_idiom.csv",
-                  "stage_accuracy.json", "ridiom.csv", "ruff.csv")
+from smells.layout import RECORDED_FILES, SCALE_INPUTS, file_name
 
 
 # The code a smells run executes (besides the packages it imports): its uncommitted edits are reported.
-STUDY_CODE = ("src/smells", "src/paperkit", "workflow/rules/smells.smk", "workflow/scripts/smells_*.py",
+STUDY_CODE = ("src/smells", "src/paperkit", "workflow/rules/smells*.smk", "workflow/scripts/smells_*.py",
               "workflow/schemas/smells.schema.yaml")
 
 
 def record(run: Path, folder: Path, *, command: str, wall: str) -> list[str]:
     """Copy the recorded files of ``run`` into ``folder`` and write its README; returns the files copied."""
-    missing = [name for name in SCALE_FILES if not (run / name).is_file()]
+    missing = [file_name(key) for key in SCALE_INPUTS if not (run / file_name(key)).is_file()]
     if missing:
         raise FileNotFoundError(f"smells record: {run} lacks {missing}; run the study first")
     folder.mkdir(parents=True, exist_ok=True)
-    copied = [name for name in RECORDED_FILES if (run / name).is_file()]
+    copied = [file_name(key) for key in RECORDED_FILES if (run / file_name(key)).is_file()]
     for name in copied:
         shutil.copyfile(run / name, folder / name)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
@@ -47,7 +43,7 @@ def record(run: Path, folder: Path, *, command: str, wall: str) -> list[str]:
         f"# Recorded smells study: {folder.name}",
         "",
         f"Copied by `python -m smells.record {run} {folder}` from a finished run; the paper's corpus table",
-        "(rule `smells_scale`) reads these files, so it is rebuilt without fetching anything.",
+        "(`scale`, rule `smells_table`) reads these files, so it is rebuilt without fetching anything.",
         "",
         f"- command: `{command}`",
         f"- wall time: {wall} (downloads included)",

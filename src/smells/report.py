@@ -1,7 +1,8 @@
 """LaTeX fragments of the smells section: tables and ``\\Smells...`` macros, all via paperkit.latex.
 
 Every number the section's prose quotes is a macro written here from the analysis results; nothing is typed
-into the paper by hand.
+into the paper by hand. `render_table` writes one table by its name in `smells.layout.TABLE_INPUTS`, with the
+function ``table_<name>`` given the files that name lists; `write_section_macros` writes the macros.
 """
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from paperkit.latex import escape, format_number, interval, macro_name, p_value, write_macros, write_table
+from paperkit.latex import (
+    escape,
+    format_number,
+    interval,
+    macro_name,
+    p_value,
+    write_macros,
+    write_table,
+)
 from smells.analysis import TOTAL, TOTAL_WITHOUT
+from smells.layout import MACRO_INPUTS, SCALE_INPUTS, TABLE_INPUTS, file_name
 
 
-def comparison_table(comparison: pd.DataFrame, path: Path) -> None:
+def table_comparison(comparison: pd.DataFrame, path: Path) -> None:
     rows = pd.DataFrame({
         "measure": comparison["measure"],
         "median ML": comparison["median_ml"],
@@ -28,7 +38,7 @@ def comparison_table(comparison: pd.DataFrame, path: Path) -> None:
                 latex_columns=("Cliff's delta [95% CI]", "p", "p (Holm)"))
 
 
-def stage_table_tex(stages: pd.DataFrame, path: Path) -> None:
+def table_stages(stages: pd.DataFrame, path: Path) -> None:
     rows = pd.DataFrame({
         "stage": stages["stage"],
         "findings": stages["findings"].astype(int),
@@ -41,7 +51,8 @@ def stage_table_tex(stages: pd.DataFrame, path: Path) -> None:
                 latex_columns=("per KLOC [95% CI]",))
 
 
-def speed_table(bench: pd.DataFrame, path: Path, interpreter: str) -> None:
+def table_speed(bench: pd.DataFrame, path: Path) -> None:
+    interpreter = bench["interpreter"].iloc[0]
     rows = pd.DataFrame({
         "idiom": bench["idiom"],
         "form": bench["variant"],
@@ -118,61 +129,77 @@ def _read_json(path) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def _one(value):
-    """A path, or the first of a list of paths (optional inputs are lists that may be empty)."""
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else None
-    return value
+def read_result(key: str, path) -> pd.DataFrame | dict | None:
+    """A result file of the study as the writers take it: JSON as a dict, a CSV as a table (the classifier
+    disagreements keep their empty strings), and None for a cross-check whose tool was not installed."""
+    if path is None:
+        return None
+    if str(path).endswith(".json"):
+        return _read_json(path)
+    if key == "classifier_disagreements":
+        return pd.read_csv(path, keep_default_na=False)
+    return pd.read_csv(path)
 
 
-def write_section(paths: dict, out: dict, *, corpus: str) -> dict:
-    """Every table and the macros of the section from the study's result files; returns the macro values.
+def ridiom_sample(ridiom: pd.DataFrame | None) -> tuple[int, int]:
+    """(files compared, timeouts) of the RIdiom cross-check: columns repeated on every row; 0, 0 without one."""
+    if ridiom is None:
+        return 0, 0
+    return int(ridiom["files"].iloc[0]), int(ridiom["timeouts"].iloc[0])
 
-    ``paths`` maps projects, density, comparison, tests, disagreements, stages, accuracy, bench, self_scan and
-    the optional ridiom and ruff (None or an empty list when that tool was not installed) to files; ``out``
-    maps comparison, stages, speed, ridiom, ruff, disagreements and macros to the .tex files to write.
-    """
-    paths = {k: _one(v) for k, v in paths.items()}
-    projects, comparison = pd.read_csv(paths["projects"]), pd.read_csv(paths["comparison"])
-    stages, bench = pd.read_csv(paths["stages"]), pd.read_csv(paths["bench"])
-    tests, accuracy = _read_json(paths["tests"]), _read_json(paths["accuracy"])
-    disagreements = pd.read_csv(paths["disagreements"], keep_default_na=False)
-    comparison_table(comparison, Path(out["comparison"]))
-    stage_table_tex(stages, Path(out["stages"]))
-    speed_table(bench, Path(out["speed"]), bench["interpreter"].iloc[0])
-    ridiom, files, timeouts = None, 0, 0
-    if paths.get("ridiom"):
-        ridiom = pd.read_csv(paths["ridiom"])
-        files, timeouts = int(ridiom["files"].iloc[0]), int(ridiom["timeouts"].iloc[0])
-        ridiom = ridiom.drop(columns=["files", "timeouts"])
+
+def table_ridiom(ridiom: pd.DataFrame | None, path: Path) -> None:
+    files, timeouts = ridiom_sample(ridiom)
     optional_table(
-        ridiom, Path(out["ridiom"]), label="tab:smells-ridiom",
+        None if ridiom is None else ridiom.drop(columns=["files", "timeouts"]), path, label="tab:smells-ridiom",
         caption=f"Agreement with RIdiom on the code it reads ({files} files drawn at random, {timeouts} "
                 "timeouts): findings both report, only one reports, and both / union.",
         missing="RIdiom (RefactoringIdioms 0.0.11) was not installed in this run, so no agreement table.")
+
+
+def table_ruff(ruff: pd.DataFrame | None, path: Path) -> None:
     optional_table(
-        pd.read_csv(paths["ruff"]) if paths.get("ruff") else None, Path(out["ruff"]), label="tab:smells-ruff",
+        ruff, path, label="tab:smells-ruff",
         caption="ruff's PERF rules on the same files: findings and findings per KLOC by group; for PERF401/403 "
                 "the share that lies inside one of our list/dict-comprehension findings.",
         missing="ruff was not installed in this run, so no PERF reference column.")
+
+
+def table_disagreements(disagreements: pd.DataFrame, path: Path) -> None:
     optional_table(
-        disagreements.assign(ai_classifier=disagreements["ai_classifier"].map(str)), Path(out["disagreements"]),
+        disagreements.assign(ai_classifier=disagreements["ai_classifier"].map(str)), path,
         label="tab:smells-disagreements", siunitx=False,
         caption="Projects whose import-based group disagrees with the PyPI ``Artificial Intelligence'' classifier.",
         missing="The import-based groups agree with the PyPI Artificial Intelligence classifier for every project.")
-    values = summary_values(projects, pd.read_csv(paths["density"]), comparison, tests["mix"], tests["mix_without"],
-                            tests["power"], stages, accuracy["fit"], accuracy["held_out"], disagreements,
-                            _read_json(paths["self_scan"]), bench)
+
+
+def render_table(name: str, sources: dict[str, str], output, *, studies: dict[str, str] | None = None) -> None:
+    """Write table `name` of smells.layout.TABLE_INPUTS from `sources` (result key -> file; a cross-check
+    whose tool was not installed is absent). `studies` (label -> folder) are the corpora of the `scale` table."""
+    if name not in TABLE_INPUTS:
+        raise KeyError(f"unknown smells table {name!r}; known: {sorted(TABLE_INPUTS)}")
+    if name == "scale":
+        table_scale(studies or {}, Path(output))
+        return
+    frames = [read_result(key, sources.get(key)) for key in TABLE_INPUTS[name]]
+    globals()[f"table_{name}"](*frames, Path(output))
+
+
+def write_section_macros(sources: dict[str, str], output, *, corpus: str) -> dict:
+    """The section's macros from the study's result files (smells.layout.MACRO_INPUTS, key -> file; the RIdiom
+    file is absent when RIdiom was not installed); returns the values."""
+    results = {key: read_result(key, sources.get(key)) for key in MACRO_INPUTS}
+    tests, accuracy = results["tests"], results["stage_accuracy"]
+    values = summary_values(results["projects"], results["density"], results["comparison"], tests["mix"],
+                            tests["mix_without"], tests["power"], results["stages"], accuracy["fit"],
+                            accuracy["held_out"], results["classifier_disagreements"], results["self_scan"],
+                            results["microbench"])
     values["corpus"] = corpus
     values["mapping all accuracy"] = accuracy["all"]["accuracy"]
     values["mapping all n"] = accuracy["all"]["n"]
-    values["ridiom files"] = files
-    macros(values, Path(out["macros"]))
+    values["ridiom files"] = ridiom_sample(results["ridiom"])[0]
+    macros(values, Path(output))
     return values
-
-
-# The files of a study that the corpus comparison reads (a recorded folder holds at least these).
-SCALE_FILES = ("projects.csv", "comparison.csv", "tests.json")
 
 
 def scale_rows(studies: dict[str, Path]) -> pd.DataFrame:
@@ -180,12 +207,14 @@ def scale_rows(studies: dict[str, Path]) -> pd.DataFrame:
     rows = []
     for label, folder in studies.items():
         folder = Path(folder)
-        missing = [name for name in SCALE_FILES if not (folder / name).is_file()]
+        files = {key: folder / file_name(key) for key in SCALE_INPUTS}
+        missing = [path.name for path in files.values() if not path.is_file()]
         if missing:
-            raise FileNotFoundError(f"smells scale: {folder} lacks {missing} (a recorded study needs {SCALE_FILES})")
-        projects = pd.read_csv(folder / "projects.csv")
-        by_measure = pd.read_csv(folder / "comparison.csv").set_index("measure")
-        power = _read_json(folder / "tests.json")["power"]
+            raise FileNotFoundError(f"smells scale: {folder} lacks {missing} (a recorded study needs "
+                                    f"{[file_name(key) for key in SCALE_INPUTS]})")
+        projects = pd.read_csv(files["projects"])
+        by_measure = pd.read_csv(files["comparison"]).set_index("measure")
+        power = _read_json(files["tests"])["power"]
         row = {"corpus": label, "ML": power["n_ml"], "non-ML": power["n_non_ml"],
                "KLOC": float(projects["kloc"].sum())}
         for key, measure in (("total", TOTAL), ("without AMT", TOTAL_WITHOUT)):
@@ -198,7 +227,7 @@ def scale_rows(studies: dict[str, Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def scale_table(studies: dict[str, Path], path: Path) -> pd.DataFrame:
+def table_scale(studies: dict[str, Path], path: Path) -> pd.DataFrame:
     """The corpora side by side (this run and the recorded ones): the table the section's scale paragraph cites."""
     rows = scale_rows(studies)
     text_columns = [c for c in rows.columns if ":" in c]

@@ -27,6 +27,11 @@ def has_ruff() -> bool:
     return Path(sys.executable).with_name("ruff").exists() or shutil.which("ruff") is not None
 
 
+def installed_tools() -> tuple[str, ...]:
+    """The optional cross-checks (smells.layout.OPTIONAL_STAGES) whose tool is installed here."""
+    return tuple(tool for tool, installed in (("ridiom", has_ridiom()), ("ruff", has_ruff())) if installed)
+
+
 def installed_fingerprint(site_packages: str = "") -> str:
     """Digest of the (name, version) of every distribution in site-packages (this interpreter's by default).
 

@@ -55,13 +55,9 @@ from smells.study import scan_project
 
 GROUPS = ("ML", "non-ML")
 CANDIDATE_COLUMNS = ("name", "domain", "expected", "rank", "source")
-# Settings keys and their types; every one is required (config/smells-select.yaml documents each).
-SETTINGS = {
-    "candidates": str, "cutoff": str, "max_age_days": int, "per_group": int, "min_kloc": (int, float),
-    "max_lines": int, "domains": dict, "cache": str, "out_config": str, "out_lock": str, "out_report": str,
-    "corpus": dict, "fetch": dict,
-}
-PURE_TAGS = {("py3", "none", "any"), ("py2.py3", "none", "any")}
+# The settings' keys, types and bounds (it refers to the study's schema for the scan and fetch settings).
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+SETTINGS_SCHEMA = "smells_select.schema.yaml"
 
 
 class SelectionError(RuntimeError):
@@ -142,8 +138,22 @@ def _is_pure_wheel(filename: str) -> bool:
     return all(t.abi == "none" and t.platform == "any" for t in tags) and "py3" in interpreters
 
 
+def settings_validator():
+    """A JSON-schema validator of the settings (workflow/schemas/smells_select.schema.yaml), which resolves its
+    references into the study's schema and checks the cutoff's date format."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schemas = {name: yaml.safe_load((SCHEMA_DIR / name).read_text())
+               for name in (SETTINGS_SCHEMA, "smells.schema.yaml")}
+    registry = Registry().with_resources((name, Resource.from_contents(schema)) for name, schema in schemas.items())
+    validator = jsonschema.validators.validator_for(schemas[SETTINGS_SCHEMA])
+    return validator(schemas[SETTINGS_SCHEMA], registry=registry, format_checker=validator.FORMAT_CHECKER)
+
+
 def load_settings(path: str | Path) -> dict:
-    """The selection settings (``smells_select`` block of a YAML file), every key checked by name."""
+    """The selection settings (``smells_select`` block of a YAML file), checked against their schema; a bad
+    one is a ValueError naming the key, its value and what the schema asks."""
     path = Path(path)
     try:
         document = yaml.safe_load(path.read_text())
@@ -152,24 +162,13 @@ def load_settings(path: str | Path) -> dict:
     settings = (document or {}).get("smells_select") if isinstance(document, dict) else None
     if not isinstance(settings, dict):
         raise ValueError(f"{path}: expected a mapping under the key 'smells_select'")
-    for key, kind in SETTINGS.items():
-        if key not in settings:
-            raise ValueError(f"{path}: smells_select.{key} is missing")
-        if not isinstance(settings[key], kind) or isinstance(settings[key], bool):
-            raise ValueError(f"{path}: smells_select.{key} = {settings[key]!r} has the wrong type")
-    unknown = sorted(set(settings) - set(SETTINGS))
-    if unknown:
-        raise ValueError(f"{path}: unknown smells_select keys {unknown} (allowed: {sorted(SETTINGS)})")
-    try:
-        dt.date.fromisoformat(settings["cutoff"])
-    except ValueError:
-        raise ValueError(f"{path}: smells_select.cutoff = {settings['cutoff']!r}; expected a date YYYY-MM-DD") from None
-    for key in ("max_age_days", "per_group", "max_lines"):
-        if settings[key] < 1:
-            raise ValueError(f"{path}: smells_select.{key} = {settings[key]} must be at least 1")
-    if set(settings["domains"]) != set(GROUPS) or not all(
-            isinstance(v, list) and v for v in settings["domains"].values()):
-        raise ValueError(f"{path}: smells_select.domains must map ML and non-ML to non-empty lists of domains")
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(settings_validator().iter_errors(settings))
+    if error is not None:
+        key = ".".join(map(str, ["smells_select", *error.absolute_path]))
+        value = f" = {error.instance!r}" if error.absolute_path else ""
+        raise ValueError(f"{path}: {key}{value}: {error.message}")
     return settings
 
 

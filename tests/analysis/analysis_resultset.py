@@ -17,6 +17,7 @@ import numpy as np
 
 from deba import contract
 from deba.contract import EPOCH_COLUMNS
+from deba.grid import Run, run_dir
 from deba.thresholds import SIGNALS
 
 EPOCH_FIELDS = list(EPOCH_COLUMNS)
@@ -135,7 +136,7 @@ def write_result_set(root: Path, grid: Grid | None = None) -> dict:
                     specs.append((scheduler, variant, window, cooldown, base_acc + change + noise / 2,
                                   base_time * ratio * (1 + 0.01 * seed)))
                 for scheduler, variant, window, cooldown, acc, time in specs:
-                    folder = root / contract.run_dir(dataset, arch, scheduler, variant, seed)
+                    folder = root / run_dir(Run(dataset, arch, scheduler, variant, seed))
                     status = "diverged" if (dataset, arch, scheduler, variant, seed) in grid.diverged else "completed"
                     write_run(folder, dataset=dataset, arch=arch, scheduler=scheduler, variant=variant, seed=seed,
                               window=window, cooldown=cooldown, epochs=grid.epochs, final_acc=acc, train_time=time,

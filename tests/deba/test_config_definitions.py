@@ -1,29 +1,27 @@
-"""One definition per training key: TrainConfig (src/deba/config.py) holds each key's default, choices and
-bounds; the workflow schema's training keys and deba-train's flags must say the same, so a default that
-drifts in one of them fails here. Fields are read from TrainConfig at test time, so keys added later are
+"""One definition per training key: the workflow schema (workflow/schemas/config.schema.yaml) holds each
+training key's default, choices and bounds, and TrainConfig (src/deba/config.py) and deba-train's flags take
+them from it (deba.config_schema). These tests check the derivation: every training key of the schema is a
+TrainConfig field with the schema's default, TrainConfig accepts exactly what the schema allows, and
+deba-train's defaults and choices are TrainConfig's. Keys are read at test time, so keys added later are
 checked too."""
 
 import dataclasses
-from pathlib import Path
 
 import pytest
-import yaml
 
-from deba import cli, grid
-from deba.config import ConfigError, TrainConfig
+from deba import cli, config_schema
+from deba.config import DEFAULT_LR, ConfigError, TrainConfig
 
-SCHEMA = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflow/schemas/config.schema.yaml").read_text())
+SCHEMA = config_schema.schema()
 DEFAULTS = TrainConfig()
 FIELDS = {field.name for field in dataclasses.fields(TrainConfig)}
-# config.yaml key -> TrainConfig field, for every training key of the schema: the top-level keys passed
-# straight to each run, and the `deba` section (its decision-rule keys renamed by deba.grid.RULE_KEYS).
-TRAINING_KEYS = {(key,): key for key in grid.SHARED_TRAINING_KEYS}
-TRAINING_KEYS.update({("deba", key): grid.RULE_KEYS.get(key, key) for key in SCHEMA["properties"]["deba"]["properties"]})
+# config.yaml key path -> TrainConfig field, for every training key of the schema: the top-level keys passed
+# straight to each run, and the `deba` section (its decision-rule keys renamed, config_schema.RULE_KEYS).
+TRAINING_KEYS = {path: field for field, path in config_schema.TRAINING_SETTINGS.items()}
 
 
 def schema_entry(path: tuple) -> dict:
-    entry = SCHEMA["properties"][path[0]]
-    return entry["properties"][path[1]] if len(path) == 2 else entry
+    return config_schema.entry(*path)
 
 
 def as_default(field: str, value):
@@ -50,7 +48,13 @@ def accepts(field: str, value) -> bool:
 
 def test_every_training_key_of_the_schema_is_a_trainconfig_field():
     assert TRAINING_KEYS and all(field in FIELDS for field in TRAINING_KEYS.values()), TRAINING_KEYS
-    assert set(grid.SHARED_TRAINING_KEYS) <= set(SCHEMA["properties"])
+    assert set(config_schema.SHARED_TRAINING_KEYS) <= set(SCHEMA["properties"])
+    assert {("deba", key) for key in SCHEMA["properties"]["deba"]["properties"]} <= set(TRAINING_KEYS)
+
+
+def test_every_architecture_has_a_default_learning_rate():
+    assert set(DEFAULT_LR) == set(config_schema.choices("architectures", "items"))
+    assert DEFAULT_LR["efficientnet_b0"] == 0.02 and DEFAULT_LR["vit_b16"] == 0.01 and DEFAULT_LR["resnet18"] == 0.1
 
 
 @pytest.mark.parametrize("path", sorted(TRAINING_KEYS), ids="/".join)
@@ -90,4 +94,5 @@ def test_cli_defaults_and_choices_are_trainconfigs():
         assert all(accepts(action.dest, choice) for choice in action.choices), action.dest
         schema = next((schema_entry(path) for path, name in TRAINING_KEYS.items() if name == action.dest), None)
         if schema is not None and "enum" in schema:
-            assert set(action.choices) == set(schema["enum"]), f"--{action.dest}: CLI choices vs schema"
+            # a schema null is the flag left out (the rule's own roll-back floor)
+            assert set(action.choices) == set(schema["enum"]) - {None}, f"--{action.dest}: CLI choices vs schema"

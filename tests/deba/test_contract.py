@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from deba import contract, fast_path, grid, provenance
 from deba.analysis import load
 from deba.thresholds import SIGNALS
@@ -59,7 +61,12 @@ def test_writers_and_readers_use_the_contract():
     assert train.EPOCH_COLUMNS is contract.EPOCH_COLUMNS
     assert throughput.COLUMNS is contract.THROUGHPUT_COLUMNS
     assert load.EPOCH_COLUMNS is contract.EPOCH_COLUMNS and load.SUMMARY_KEYS is contract.SUMMARY_KEYS
-    assert grid.run_dir(grid.Run("digits", "resnet18", "deba", "main", 3)) == \
-        contract.run_dir("digits", "resnet18", "deba", "main", 3) == "results/runs/digits/resnet18/deba/main/seed3"
+    assert grid.run_dir(grid.Run("digits", "resnet18", "deba", "main", 3)) == "results/runs/digits/resnet18/deba/main/seed3"
     settings = fast_path.resolve("resnet18", "cpu")
     assert set(provenance.collect("cpu", 1, settings)) == set(contract.PROVENANCE_KEYS)
+
+
+def test_a_record_that_drifts_from_the_contract_is_refused_by_name():
+    assert list(contract.in_contract_order({"b": 2, "a": 1}, ("a", "b"), "row")) == ["a", "b"]
+    with pytest.raises(RuntimeError, match=r"row \['a', 'c'\] disagree"):
+        contract.in_contract_order({"b": 2, "c": 3}, ("a", "b"), "row")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from deba.cost import (DATASET_SIZES, CostError, by_architecture, compare_with_measured, estimate_runs,
-                       merged_config, read_profile)
+from deba.config_schema import load_config, validate_config
+from deba.cost import DATASET_SIZES, CostError, by_architecture, compare_with_measured, estimate_runs, read_profile
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,11 +20,13 @@ PROFILE = pd.DataFrame({"arch": "resnet18", "scale": "cpu", "batch_size": [50, 1
 
 
 def tiny_config(**overrides):
-    """synthetic (512 training, 256 test images), one seed, 2 epochs: a fixed and a deba run."""
+    """synthetic (512 training, 256 test images), one seed, 2 epochs: a fixed and a deba run (no ablations or
+    comparators, which the defaults would add), validated with every default filled in."""
     config = {"scale": "cpu", "datasets": ["synthetic"], "architectures": ["resnet18"], "seeds": [0], "epochs": 2,
-              "batch_size": 100, "max_batch": 512, "deba": {"window": 2, "cooldown": 0}}
+              "batch_size": 100, "max_batch": 512, "train_subset": None, "deba": {"window": 4, "cooldown": 0},
+              "ablations": {"window": [], "cooldown": []}, "comparators": {"schedulers": []}}
     config.update(overrides)
-    return config
+    return validate_config(config)
 
 
 def test_a_fixed_run_costs_epochs_times_full_steps_times_step_time_plus_a_third_for_evaluation():
@@ -77,16 +79,16 @@ def test_a_profile_of_another_scale_is_refused():
 
 
 def test_the_paper_grid_has_100_runs_per_architecture():
-    config = merged_config([REPO / "config" / "config.yaml", REPO / "config" / "paper.yaml"])
+    config = load_config([REPO / "config" / "paper.yaml"])
     profile = pd.DataFrame([{"arch": arch, "scale": "paper", "batch_size": 128, "images_per_s": 1000.0}
                             for arch in config["architectures"]])
     runs = estimate_runs(config, profile)
     table = by_architecture(runs).set_index("arch")
-    # 100 per architecture, plus one A/A run per dataset, plus the legacy rule's 10 on ResNet-18
-    expected = {arch: 102 + (10 if arch == "resnet18" else 0) for arch in config["architectures"]}
+    # 100 per architecture, plus one A/A run per dataset, plus the five sensitivity variants' 50 on ResNet-18
+    expected = {arch: 102 + (50 if arch == "resnet18" else 0) for arch in config["architectures"]}
     assert len(table) == 7 and table.drop("total")["runs"].to_dict() == expected
     assert (table.drop("total")["fixed_runs"] == 2 * 5 + 2).all()  # 2 datasets x 5 seeds, and the A/A runs
-    assert table.loc["total", "runs"] == 622
+    assert table.loc["total", "runs"] == 662
     # a fixed CIFAR run: 100 epochs x 390 full batches of 128 at 1000 images/s, exactly
     fixed = runs[runs["scheduler"] == "fixed"].iloc[0]
     assert fixed["train_s"] == pytest.approx(100 * 390 * 128 / 1000)

@@ -48,8 +48,8 @@ def test_a_finished_run_is_never_overwritten(tmp_path):
 
 
 def test_same_seed_gives_identical_epochs_apart_from_time(tmp_path):
-    a = train(small_config(tmp_path / "a", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0, window=2))
-    b = train(small_config(tmp_path / "b", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0, window=2))
+    a = train(small_config(tmp_path / "a", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0, window=4))
+    b = train(small_config(tmp_path / "b", scheduler="deba", epochs=3, calibration_epochs=2, cooldown=0, window=4))
     assert without_time(epoch_rows(tmp_path / "a" / "run")) == without_time(epoch_rows(tmp_path / "b" / "run"))
     assert a["final_test_acc"] == b["final_test_acc"]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from deba.cost import estimate_runs, merged_config
+from deba.config_schema import load_config
+from deba.cost import estimate_runs
 from deba.grid import Run, training_runs
 from deba.walltime import FALLBACK_MINUTES, MARGIN, OVERHEAD_MINUTES, Walltimes, price_cell
 
@@ -20,7 +21,7 @@ RESNET = Run("cifar10", "resnet18", "fixed", "main", 0)
 
 @pytest.fixture(scope="module")
 def paper_config():
-    return merged_config([REPO / "config/config.yaml", REPO / "config/paper.yaml"])
+    return load_config([REPO / "config/paper.yaml"])
 
 
 def write_profile(path, arch, step_times, scale="paper"):
@@ -89,7 +90,7 @@ def test_pricing_cell_by_cell_gives_the_whole_grids_estimate(tmp_path, paper_con
     for dataset in paper_config["datasets"]:
         for arch in ARCHITECTURES:
             by_cell.update(price_cell(paper_config, dataset, arch, profiles_under(tmp_path)(dataset, arch))["runs"])
-    assert set(by_cell) == set(expected) == set(training_runs(paper_config)) and len(expected) == 622
+    assert set(by_cell) == set(expected) == set(training_runs(paper_config)) and len(expected) == 662
     assert by_cell == pytest.approx(expected)
 
 

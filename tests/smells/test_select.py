@@ -175,12 +175,24 @@ def test_bad_candidate_rows_are_named(tmp_path, row, words):
     assert all(w in str(error.value) for w in words) and "c.csv" in str(error.value)
 
 
-def test_settings_name_the_bad_key(world):
+@pytest.mark.parametrize("change, words", [
+    ({"per_group": 0}, ["smells_select.per_group = 0", "minimum"]),
+    ({"cutoff": "2026-13-01"}, ["smells_select.cutoff = '2026-13-01'", "date"]),
+    ({"max_lines": True}, ["smells_select.max_lines = True", "integer"]),
+    ({"colour": "blue"}, ["colour", "not allowed"]),
+    ({"domains": {"ML": ["image"]}}, ["smells_select.domains", "'non-ML' is a required property"]),
+    ({"fetch": {"max_total_bytes": 10, "max_file_bytes": 10, "max_files": 0}},
+     ["smells_select.fetch.max_files = 0", "minimum"]),
+    ({"corpus": {"name": "x", "max_lines_per_project": 1, "max_file_bytes": 1, "seed": "zero"}},
+     ["smells_select.corpus.seed = 'zero'", "integer"]),
+])
+def test_settings_name_the_bad_key(world, change, words):
     document = yaml.safe_load(world["settings_path"].read_text())
-    document["smells_select"]["per_group"] = 0
+    document["smells_select"].update(change)
     world["settings_path"].write_text(yaml.safe_dump(document))
-    with pytest.raises(ValueError, match="smells_select.per_group = 0"):
+    with pytest.raises(ValueError) as error:
         select.load_settings(world["settings_path"])
+    assert all(word in str(error.value) for word in words), str(error.value)
 
 
 def test_the_repository_candidate_file_and_settings_are_valid():

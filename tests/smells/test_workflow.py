@@ -79,7 +79,7 @@ def test_dry_run_lists_every_stage(tmp_path):
     assert completed.returncode == 0, completed.stderr + completed.stdout
     out = completed.stdout + completed.stderr
     for rule in ("smells_corpus", "smells_scan", "smells_stages", "smells_statistics", "smells_microbench",
-                 "smells_self_scan", "smells_figures", "smells_tables", "smells_scale"):
+                 "smells_self_scan", "smells_figure", "smells_table", "smells_macros"):
         assert rule in out
 
 

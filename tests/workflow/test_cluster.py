@@ -91,7 +91,7 @@ def test_cifar_is_prepared_once_where_snakemake_runs_before_any_training_job(wor
     assert set(prepare) == {"cifar10", "cifar100"}
     assert workflow.is_local(prepare["cifar10"].rule)  # the login node, not a GPU node (and not the queue)
     training = [job for job in dag.jobs if job.rule.name == "train"]
-    assert len(training) == 622
+    assert len(training) == 662
     for job in training:
         assert prepare[job.wildcards_dict["dataset"]] in dag.dependencies[job], job
     # a dataset that needs no preparation adds no job
@@ -147,7 +147,7 @@ def test_a_training_jobs_walltime_is_its_cost_estimate_with_a_margin(workdir, pa
     key = ", ".join(f"{name}={value}" for name, value in
                     Run("cifar10", "resnet18", "fixed", "main", 0)._asdict().items())
     assert train[key] == expected
-    assert max(train.values()) < FALLBACK_MINUTES["train"] and len(train) == 622
+    assert max(train.values()) < FALLBACK_MINUTES["train"] and len(train) == 662
     capped = dry_run_jobs(workdir, *PAPER, site={"MAX_RUNTIME": 45})
     assert {job["runtime"] for job in capped if job["rule"] in GPU_RULES} == {"45"}
 

@@ -29,8 +29,8 @@ def workdir(tmp_path_factory):
 
 def test_the_paper_grid_has_every_training_job_and_every_later_stage(workdir):
     jobs = jobs_by_rule(workdir, "config/paper.yaml")
-    # main comparison, ablations, comparators, the rule-sensitivity sweep (ResNet-18), the A/A timing control
-    assert jobs["train"] == 120 + 12 * 5 * 5 + 12 * 5 * 3 + 2 * 5 + 12
+    # main comparison, ablations, comparators, the sensitivity sweep (ResNet-18, five variants), the A/A control
+    assert jobs["train"] == 120 + 12 * 5 * 5 + 12 * 5 * 3 + 2 * 5 * 5 + 12
     assert jobs["thresholds"] == jobs["throughput"] == 12
     for later in ("aggregate", "statistics", "figure", "table", "macros"):
         assert jobs[later] >= 1, later
@@ -124,3 +124,20 @@ def profile_readers(workdir: Path, configfile: str, **overrides) -> dict[str, se
 def test_min_batch_above_max_batch_is_refused_by_the_grid_check(workdir):
     result = snakemake(workdir, "-n", "--config", "min_batch=5000", check=False)
     assert result.returncode != 0 and "min_batch=5000 is above max_batch=" in result.stdout + result.stderr
+
+
+def test_a_config_that_omits_every_optional_key_is_one_grid_for_the_workflow_and_deba_cost(tmp_path):
+    """Every key has a default in the schema, and the workflow and deba.cost (grid.training_runs on
+    config_schema.load_config) fill in the same ones: an empty config describes one grid."""
+    import json
+
+    from deba.config_schema import load_config
+    from deba.grid import run_dir, training_runs
+
+    bare = copy_workflow(tmp_path / "bare")
+    (bare / "config" / "config.yaml").write_text("{}\n")
+    snakemake(bare, "-n", "--cores", "1", "--quiet", "rules")  # parsing writes the grid manifest
+    manifest = json.loads((bare / "results" / "grid.json").read_text())
+    runs = training_runs(load_config([bare / "config" / "config.yaml"], base=False))
+    assert manifest["runs"] == [run_dir(run) for run in runs]
+    assert {run.scheduler for run in runs} == {"fixed", "deba", "adabatch", "smith", "gns"}  # the defaults' comparators

@@ -1,5 +1,5 @@
-"""Clean timing (README: Timing): training runs compute with one thread each, side by side, and a throughput
-profile, which claims every core, never shares the machine."""
+"""Clean timing (docs/timing.md: One thread per timed job): training runs compute with one thread each, side by
+side, and a throughput profile, which claims every core, never shares the machine."""
 
 import base64
 import json

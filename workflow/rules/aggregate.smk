@@ -7,16 +7,16 @@ AGGREGATE = {name: layout.source_path(name) for name in layout.AGGREGATE_FILES}
 
 # Every result file of the grid, by kind; read by the aggregate script from `params` (see cached_results).
 RESULT_FILES = {
-    "summaries": [run_file(run, contract.SUMMARY_FILE) for run in training_runs()],
-    "epochs": [run_file(run, contract.EPOCHS_FILE) for run in training_runs()],
-    "configs": [run_file(run, contract.CONFIG_FILE) for run in training_runs()],
+    "summaries": [run_file(run, contract.SUMMARY_FILE) for run in RUNS],
+    "epochs": [run_file(run, contract.EPOCHS_FILE) for run in RUNS],
+    "configs": [run_file(run, contract.CONFIG_FILE) for run in RUNS],
     "throughput": [throughput_file(dataset, arch) for dataset, arch in cells()],
     "thresholds": [thresholds_file(dataset, arch) for dataset, arch in cells()],
 }
 
 # The config keys the runs' settings come from (deba.grid.training_settings): the aggregate script rebuilds
 # from them the TrainConfig train_run.py gives each run and compares it with what the run folder recorded.
-GRID_CONFIG = {key: config[key] for run in training_runs() for key in training_settings(config, run) if key in config}
+GRID_CONFIG = {key: config[key] for run in RUNS for key in training_settings(config, run) if key in config}
 
 
 rule aggregate:
@@ -32,9 +32,9 @@ rule aggregate:
     params:
         files=RESULT_FILES,
         cells=cells(),
-        runs=[list(run) for run in training_runs()],
+        runs=[list(run) for run in RUNS],
         grid=GRID_CONFIG,
-        allow_mixed_code_versions=config.get("allow_mixed_code_versions", False),
+        allow_mixed_code_versions=config["allow_mixed_code_versions"],
         code=script_code("analysis_aggregate.py"),
     log:
         "results/logs/analysis/aggregate.log",

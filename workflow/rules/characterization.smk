@@ -30,7 +30,7 @@ rule throughput:
         device=config["device"],
         batch_sizes=config["throughput"]["batch_sizes"],
         timed_steps=config["throughput"]["timed_steps"],
-        vit_input=config.get("vit_input", "native"),  # ViT's token count, as training sees it
+        vit_input=config["vit_input"],  # ViT's token count, as training sees it
         # precision and memory format as training resolves them (deba.fast_path), with the CPU choice an
         # `auto` run of this architecture depends on: a changed choice re-profiles the cell
         precision=config["precision"],

@@ -25,7 +25,7 @@ envvars:
     "PYTHONPATH",
 
 
-# The conda environment each job gets with `snakemake --sdm conda` (README: The workflow); the path is
+# The conda environment each job gets with `snakemake --sdm conda` (docs/workflow.md: Software); the path is
 # relative to workflow/rules/, the folder of every rule file.
 DEBA_ENV = "../envs/deba.yaml"
 
@@ -34,15 +34,21 @@ from pathlib import Path
 
 from deba import contract
 from deba.analysis import layout
-from deba.config import ConfigError
+from deba.analysis.paper import latexmk_available
+from deba import config_schema
+from deba.config_schema import ConfigError, validate_config
 from deba.grid import TIMING_CONTROL, Run, run_dir, training_settings, validate_grid
 from deba.prepare import PREPARED_DATASETS
 from deba.recorded import MANIFEST as RECORDED_MANIFEST
 from deba.walltime import Walltimes
-from paperkit.closure import closure_digest
+from paperkit.closure import digest_modules, module_closure
 from paperkit.files import write_text_atomically
 
+# The config validated against workflow/schemas/config.schema.yaml, every default filled in (the loader
+# `python -m deba.cost`, the benchmarks and the tests use too), and every
+# Run(dataset, arch, scheduler, variant, seed) of its grid (deba.grid.training_runs), each run's settings checked.
 try:
+    validate_config(config)
     RUNS = validate_grid(config)
 except ConfigError as error:
     raise WorkflowError(f"config: {error}") from None
@@ -54,9 +60,15 @@ _SCRIPT_CODE = {}
 def script_code(script):
     """A digest of every project module that workflow/scripts/`script` imports, transitively (paperkit.closure;
     read with ast, nothing imported), for the `code` param of the rules running that script. Snakemake tracks
-    the script itself; this makes an edit of any module it runs rerun them, and of no other module."""
+    the script itself; this makes an edit of any module it runs rerun them, and of no other module. A script
+    that imports deba.config_schema reads the config schema's defaults, bounds and choices as code: their
+    digest is part of its own (config_schema.rules_digest; the descriptions are not)."""
     if script not in _SCRIPT_CODE:
-        _SCRIPT_CODE[script] = closure_digest(os.path.join(SCRIPTS_DIR, script), src=SRC_DIR)
+        modules = module_closure([os.path.join(SCRIPTS_DIR, script)], src=SRC_DIR)
+        digest = digest_modules(modules)
+        if "deba.config_schema" in modules:
+            digest = f"{digest}-{config_schema.rules_digest()}"
+        _SCRIPT_CODE[script] = digest
     return _SCRIPT_CODE[script]
 
 # Whether training and throughput jobs ask for a GPU (resource `gpu`) when they run where Snakemake runs:
@@ -84,7 +96,8 @@ def rule_threads(rule, default):
 
 # The threads training runs with, overrides included. A throughput profile times training steps at this
 # count and claims every local core while it does (local_cores): at batch sizes up to max_batch it is the most
-# memory-hungry job there is, and a training run beside it was 5% slower than its A/A twin (README: Timing).
+# memory-hungry job there is, and a training run beside it took longer than its A/A twin (docs/timing.md:
+# One thread per timed job).
 TRAIN_THREADS = rule_threads("train", TIMED_JOB_THREADS)
 
 
@@ -92,11 +105,6 @@ def local_cores():
     """Every core Snakemake may use locally (1 in a dry run, which is given none)."""
     cores = workflow.resource_settings.cores
     return cores if isinstance(cores, int) and 0 < cores < sys.maxsize else 1
-
-
-def training_runs():
-    """Every Run(dataset, arch, scheduler, variant, seed) of the grid."""
-    return RUNS
 
 
 def run_file(run, name):
@@ -171,11 +179,11 @@ if not os.environ.get("DEBA_REPORT_ONLY"):
 
 
 def pdf_if_latex_available():
-    """paper/main.pdf when latexmk is installed; otherwise nothing, with a note saying so."""
-    if shutil.which("latexmk"):
+    """paper/main.pdf when latexmk and pdflatex are installed; otherwise nothing, with a note saying so."""
+    if latexmk_available():
         return [PAPER_PDF]
-    print("Note: latexmk is not installed, so paper/main.pdf is not built; every figure, table and macro "
-          "still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
+    print("Note: latexmk or pdflatex is not installed, so paper/main.pdf is not built; every figure, table and "
+          "macro still is. Install LaTeX (README: Troubleshooting) and rerun to get the PDF.")
     return []
 
 

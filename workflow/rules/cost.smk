@@ -10,7 +10,7 @@ COST_TARGETS = [*COST_ESTIMATE.values(), *COST_VALIDATION.values()]
 
 # The config keys that decide which runs exist and what each costs: a change reruns the estimate.
 COST_SETTINGS = {**training_settings(config),
-                 **{key: config.get(key) for key in ("datasets", "architectures", "seeds", "ablations", "comparators",
+                 **{key: config[key] for key in ("datasets", "architectures", "seeds", "ablations", "comparators",
                                                  "sensitivity", "timing_control")}}
 
 

@@ -27,7 +27,7 @@ rule recorded_statistics:
     params:
         n_resamples=ANALYSIS_RESAMPLES,
         seed=0,
-        allow_mixed_devices=config.get("allow_mixed_devices", False),
+        allow_mixed_devices=config["allow_mixed_devices"],
         code=script_code("analysis_statistics.py"),
     log:
         "results/logs/analysis/recorded_{name}_statistics.log",

@@ -2,7 +2,7 @@
 
 STATS = {name: layout.source_path(name) for name in layout.STATS_FILES}
 # Bootstrap resamples for every interval; the paper quotes this number (macro \DebaBootstrapResamples).
-ANALYSIS_RESAMPLES = config.get("bootstrap_resamples", 9999)
+ANALYSIS_RESAMPLES = config["bootstrap_resamples"]
 
 
 rule statistics:
@@ -15,7 +15,7 @@ rule statistics:
     params:
         n_resamples=ANALYSIS_RESAMPLES,
         seed=0,
-        allow_mixed_devices=config.get("allow_mixed_devices", False),
+        allow_mixed_devices=config["allow_mixed_devices"],
         code=script_code("analysis_statistics.py"),
     log:
         "results/logs/analysis/statistics.log",

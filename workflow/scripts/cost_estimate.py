@@ -10,7 +10,7 @@ from paperkit.rules import log_to
 with log_to(snakemake.log[0]):  # noqa: F821 (snakemake is injected)
     params = snakemake.params  # noqa: F821
     profile = aggregate_throughput(snakemake.input.throughput, params.cells)  # noqa: F821
-    # the CSVs name the device type only (cpu, cuda); the gpu_check JSON names the model (README: cost)
+    # the CSVs name the device type only (cpu, cuda); the gpu_check JSON names the model (docs/cost.md)
     hardware = f"{', '.join(profile['device'].astype(str).unique())} (the throughput rule's device)"
     runs = estimate_runs(params.settings, profile)
     table = by_architecture(runs)

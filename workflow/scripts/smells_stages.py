@@ -13,8 +13,8 @@ with log_to(snakemake.log[0]):  # noqa: F821
                         pd.read_csv(inp.findings, keep_default_na=False),
                         pd.read_csv(inp.labels, keep_default_na=False), n_resamples=params.resamples, seed=params.seed)
     study["table"].to_csv(out.stages, index=False)
-    study["matrix"].to_csv(out.matrix)
-    with open(out.accuracy, "w") as handle:
+    study["matrix"].to_csv(out.stage_idiom)
+    with open(out.stage_accuracy, "w") as handle:
         json.dump(study["accuracy"], handle, indent=1)
     print(study["table"].to_string())
     print(json.dumps(study["accuracy"], indent=1))

@@ -13,7 +13,7 @@ with log_to(snakemake.log[0]):  # noqa: F821
                         n_resamples=params.resamples, seed=params.seed)
     study["density"].to_csv(out.density, index=False)
     study["comparison"].to_csv(out.comparison, index=False)
-    study["disagreements"].to_csv(out.disagreements, index=False)
+    study["disagreements"].to_csv(out.classifier_disagreements, index=False)
     with open(out.tests, "w") as handle:
         json.dump(study["tests"], handle, indent=1)
     print(study["comparison"].to_string())

@@ -1,9 +1,10 @@
 """The paper's figures, each a function from small aggregated tables to a matplotlib figure.
 
 Every figure uses `paperkit.style` (one style, column or text width, colour-blind palette) and reads only
-the CSVs under results/aggregate and results/stats; `FIGURES` maps a figure's name to its function and the
-tables it needs, so the workflow can make one figure per job. A figure whose data are absent in the current
-configuration (say, no ablation runs) still renders, with a note saying so, so the paper always builds.
+the CSVs under results/aggregate and results/stats. Figure <name> of `deba.analysis.layout.FIGURE_INPUTS`
+(the one list of figures and the tables each reads) is drawn by `fig_<name>`, so the workflow can make one
+figure per job. A figure whose data are absent in the current configuration (say, no ablation runs) still
+renders, with a note saying so, so the paper always builds.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from deba.analysis.layout import FIGURE_INPUTS, method_label
+from deba.config import DEFAULT_COOLDOWN, DEFAULT_WINDOW
 from paperkit import style
 from paperkit.style import PALETTE
 
@@ -166,8 +168,9 @@ def fig_ablations(ablations: pd.DataFrame):
             _empty(ax, "no ablation runs in this configuration")
         return fig
     main = ablations[ablations["variant"] == "main"]
-    main_window = str(main["window"].iloc[0]) if len(main) else "15"
-    main_cooldown = main["cooldown"].iloc[0] if len(main) else 5
+    # the main run's settings, where the table has its rows; the configuration's defaults otherwise
+    main_window = str(main["window"].iloc[0]) if len(main) else str(DEFAULT_WINDOW)
+    main_cooldown = main["cooldown"].iloc[0] if len(main) else DEFAULT_COOLDOWN
     cells = sorted(ablations[["dataset", "arch"]].drop_duplicates().itertuples(index=False, name=None))
     colours = _colours(cells)
     for row, (measure, label) in enumerate((("acc_diff", "Accuracy change (points)"), ("speedup", "Speedup (%)"))):
@@ -238,11 +241,9 @@ def fig_throughput(throughput: pd.DataFrame, hardware_table: pd.DataFrame):
     return fig
 
 
-# name -> (function, the tables it takes, in order: layout.FIGURE_INPUTS, the single source of those names).
-_FUNCTIONS: dict[str, Callable] = {"effects": fig_effects, "trajectories": fig_trajectories,
-                                   "accuracy_time": fig_accuracy_time, "stability": fig_stability,
-                                   "ablations": fig_ablations, "throughput": fig_throughput}
-FIGURES: dict[str, tuple[Callable, tuple[str, ...]]] = {name: (_FUNCTIONS[name], inputs)
+# name -> (function, the tables it takes, in order). layout.FIGURE_INPUTS is the one list of the figures and
+# their tables; figure <name> is drawn by fig_<name> above.
+FIGURES: dict[str, tuple[Callable, tuple[str, ...]]] = {name: (globals()[f"fig_{name}"], inputs)
                                                         for name, inputs in FIGURE_INPUTS.items()}
 
 

@@ -28,6 +28,7 @@ from deba.contract import (
     SUMMARY_KEYS,
     THROUGHPUT_COLUMNS,
 )
+from deba.config import VALUES_BEFORE_FIELD_EXISTED
 from deba.thresholds import SIGNALS, Thresholds, ThresholdsError
 
 # Fields of config.json copied into runs.csv: the scheduler settings the ablations vary, and provenance.
@@ -79,14 +80,16 @@ def _read_config(folder: Path) -> dict:
     return config
 
 
-def read_run_signals(epochs_files: Iterable[str | Path]) -> list[dict[str, float | None]]:
-    """The DEBA signals (deba.thresholds.SIGNALS) of every epoch of the given runs' epochs.csv, in order;
-    an empty cell (a variation in epoch 1) is None. What the characterization derives thresholds from."""
-    rows: list[dict[str, float | None]] = []
+def read_run_signals(epochs_files: Iterable[str | Path]) -> list[dict[str, float | int | None]]:
+    """The epoch number and DEBA signals (deba.thresholds.SIGNALS) of every epoch of the given runs'
+    epochs.csv, in order; an empty cell (a variation in epoch 1) is None. What the characterization derives
+    thresholds from (the epoch keeps them by epoch too)."""
+    rows: list[dict[str, float | int | None]] = []
     for path in epochs_files:
-        frame = _read_csv(Path(path), (*SIGNALS,), MADE_BY_TRAINING)
-        rows += [{name: (None if pd.isna(value) else float(value)) for name, value in record.items()}
-                 for record in frame[list(SIGNALS)].to_dict("records")]
+        frame = _read_csv(Path(path), ("epoch", *SIGNALS), MADE_BY_TRAINING)
+        for record in frame[["epoch", *SIGNALS]].to_dict("records"):
+            row = {name: (None if pd.isna(record[name]) else float(record[name])) for name in SIGNALS}
+            rows.append({"epoch": int(record["epoch"]), **row})
     return rows
 
 
@@ -125,6 +128,11 @@ def _fast_path_differences(wanted: Mapping[str, Any], provenance: Mapping[str, A
             for key, value in zip(FAST_PATH_FIELDS, trained) if value != getattr(asked, key)]
 
 
+def _recorded_value(recorded: Mapping[str, Any], key: str) -> Any:
+    """A run's recorded setting; for a field added after it was recorded, the value it trained with."""
+    return recorded[key] if key in recorded else VALUES_BEFORE_FIELD_EXISTED.get(key)
+
+
 def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *,
                           ignore: Sequence[str] = LOCATION_FIELDS) -> None:
     """Refuse run folders whose config.json records other settings than the grid asks of them.
@@ -140,9 +148,10 @@ def check_runs_match_grid(expected: Mapping[str | Path, Mapping[str, Any]], *,
         document = _read_config(Path(folder))
         recorded = document["config"]
         wanted = json.loads(json.dumps(dict(wanted)))  # tuples -> lists, as config.json holds them
-        differences = [f"{key}={recorded.get(key, '(not recorded)')!r} (the config asks {value!r})"
+        differences = [f"{key}={_recorded_value(recorded, key) if key in recorded else '(not recorded)'!r} "
+                       f"(the config asks {value!r})"
                        for key, value in wanted.items()
-                       if key not in ignore and key not in FAST_PATH_FIELDS and recorded.get(key) != value]
+                       if key not in ignore and key not in FAST_PATH_FIELDS and _recorded_value(recorded, key) != value]
         differences += _fast_path_differences(wanted, document["provenance"])
         if differences:
             stale.append(f"  {folder}: {', '.join(differences[:4])}" + (" ..." if len(differences) > 4 else ""))

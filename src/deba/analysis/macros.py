@@ -173,7 +173,8 @@ def sensitivity_macros(sensitivity: pd.DataFrame, pricing: pd.DataFrame) -> dict
 
 def conclusions_paragraph(conclusions: pd.DataFrame) -> str:
     """Per cell, the main settings' readings, then per variant which survive, which change and which cannot be
-    told; LaTeX text. Priced speedups that read alike are named once ("the speedup priced on 5 profiles")."""
+    told; LaTeX text. Priced speedups that read alike are named once ("the speedup priced on 5 profile scales": a
+    stored profile at one of its scales)."""
     if conclusions.empty:
         return "No reconstruction choice was varied in this grid, so none of its conclusions is tested against one."
     sentences = []
@@ -210,7 +211,7 @@ def _grouped(rows: pd.DataFrame, column: str) -> list[tuple[str, str]]:
         else:
             out.append((escape(conclusion), reading))
     for reading, profiles in priced.items():
-        name = (PRICED + profiles[0]) if len(profiles) == 1 else f"the speedup priced on {len(profiles)} profiles"
+        name = PRICED + (profiles[0] if len(profiles) == 1 else f"{len(profiles)} profile scales")
         out.append((escape(name), reading))
     return out
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from deba.analysis import layout, macros, pipeline
+from deba.analysis import layout, macros, pipeline, pricing
 from deba.analysis.paper import recorded_sections_tex
 from deba.analysis.render import recorded_prefixes, render_all
+from deba.profiles import profile_path, stored_profiles
 from deba.recorded import MANIFEST
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,8 +55,8 @@ def test_the_sections_file_inputs_each_set_in_order():
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda path: path.stem)
 def test_every_macro_a_recorded_section_quotes_is_defined_by_its_set(section, tmp_path):
     """As the workflow's copy makes its macros: statistics recomputed by the current analysis code from the
-    set's recorded aggregate tables (rule recorded_statistics), then its macros (a misspelt name would
-    otherwise surface only in a LaTeX build)."""
+    set's recorded aggregate tables (rule recorded_statistics), its runs priced on the stored profiles (rule
+    recorded_pricing), then its macros (a misspelt name would otherwise surface only in a LaTeX build)."""
     name = section.stem
     recorded = REPO / layout.RECORDED_DIR / name
     assert (recorded / MANIFEST).is_file(), f"{section} has no recorded set {recorded}"
@@ -63,6 +64,9 @@ def test_every_macro_a_recorded_section_quotes_is_defined_by_its_set(section, tm
     stats = {table: str(tmp_path / f"{table}.csv") for table in layout.STATS_FILES}
     pipeline.statistics(*(recorded / layout.source_path(t) for t in ("runs", "epochs", "throughput")), stats,
                         n_resamples=200)
+    stats.update({table: str(tmp_path / f"{table}.csv") for table in layout.PRICING_FILES})
+    pricing.write_pricing(recorded / layout.source_path("runs"), recorded / layout.source_path("epochs"),
+                          [profile_path(name, REPO) for name in stored_profiles(REPO)], stats, n_resamples=200)
     paths = {table: recorded / layout.source_path(table) if table in layout.AGGREGATE_FILES else stats[table]
              for table in layout.MACRO_INPUTS}
     defined = {prefix + key.removeprefix(macros.PREFIX) for key in macros.build_macros(paths, n_resamples=200)}

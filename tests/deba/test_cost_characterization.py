@@ -13,8 +13,10 @@ def test_deba_is_charged_with_the_baselines_of_its_cells_only():
           for s in (0, 1)),
         *({"dataset": "digits", "arch": "resnet18", "scheduler": "deba", "variant": "main", "seed": s, "total_s": 1800}
           for s in (0, 1)),
-        {"dataset": "digits", "arch": "resnet18", "scheduler": "adabatch", "variant": "main", "seed": 0, "total_s": 900},
-        {"dataset": "digits", "arch": "resnet18", "scheduler": "fixed", "variant": "repeat", "seed": 0, "total_s": 3600},
+        {"dataset": "digits", "arch": "resnet18", "scheduler": "adabatch", "variant": "main", "seed": 0,
+         "total_s": 900},
+        {"dataset": "digits", "arch": "resnet18", "scheduler": "fixed", "variant": "repeat", "seed": 0,
+         "total_s": 3600},
         # mobilenet_v3: no DEBA runs, so nothing of it is charged
         {"dataset": "digits", "arch": "mobilenet_v3", "scheduler": "fixed", "variant": "main", "seed": 0,
          "total_s": 7200}])

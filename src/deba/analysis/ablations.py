@@ -113,8 +113,8 @@ def direction(row: pd.Series) -> str:
 
 def _readings(row: pd.Series, priced: pd.DataFrame) -> dict[str, str]:
     """Each conclusion a row supports, by name (sensitivity_conclusions)."""
-    out = {"acts": f"acts in {int(row['n_changed'])} of {int(row['n_runs'])} runs" if row["n_changed"] else
-           "never acts", "direction": direction(row),
+    out = {"DEBA acts": f"yes, in {int(row['n_changed'])} of {int(row['n_runs'])} runs" if row["n_changed"] else
+           "never", "direction": direction(row),
            "accuracy": interval_reading(row["acc_diff_low"], row["acc_diff_high"], row["n_pairs"], up="higher",
                                         down="lower")}
     for _, price in priced.iterrows():
@@ -127,7 +127,7 @@ def _readings(row: pd.Series, priced: pd.DataFrame) -> dict[str, str]:
 def sensitivity_conclusions(sensitivity: pd.DataFrame, pricing: pd.DataFrame) -> pd.DataFrame:
     """Per cell, variant and conclusion: what the main run says, what the variant says, and whether the
     conclusion survives the variant's choice (`survives`: True, False, or empty where either side is not
-    interpretable). "acts" survives when both act or neither does."""
+    interpretable). "DEBA acts" survives when both act or neither does."""
     columns = [*CELL, "variant", "changed", "conclusion", "main", "variant_reading", "survives"]
     if sensitivity.empty:
         return pd.DataFrame(columns=columns)
@@ -144,8 +144,8 @@ def sensitivity_conclusions(sensitivity: pd.DataFrame, pricing: pd.DataFrame) ->
         for _, row in group[group["variant"] != "main"].iterrows():
             for conclusion, reading in _readings(row, priced_for(row["variant"])).items():
                 said = reference.get(conclusion, "not interpretable")
-                if conclusion == "acts":
-                    survives = said.startswith("acts") == reading.startswith("acts")
+                if conclusion == "DEBA acts":
+                    survives = said.startswith("yes") == reading.startswith("yes")
                 elif "not interpretable" in (said, reading):
                     survives = None
                 else:

@@ -93,7 +93,8 @@ def label(verdict: str) -> str:
 
 
 def text_percent(value: float) -> str:
-    """A fraction as plain-text percent for reasons and bases ("9.6%", "n/a")."""
+    """A fraction as plain-text percent for the reasons and bases the claims files hold ("9.6%", "n/a"); the
+    tables' numbers are formatted by paperkit.latex, but these sentences are data, written once."""
     return f"{value * 100:.1f}%" if math.isfinite(value) else "n/a"
 
 

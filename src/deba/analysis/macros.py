@@ -70,13 +70,19 @@ def setup_macros(runs: pd.DataFrame) -> dict[str, object]:
     }
 
 
+# Settings added after runs were recorded: such a run's config.json has no value for them.
+NEWER_SETTINGS = ("grad_var_scaling", "threshold_reference")
+
+
 def method_macros(runs: pd.DataFrame) -> dict[str, object]:
     """DEBA's settings as the main DEBA runs used them (from their config.json, via runs.csv)."""
     deba = runs[(runs["scheduler"] == "deba") & (runs["variant"] == "main")]
     source = deba if len(deba) else runs
 
     def setting(column: str) -> str:
-        if column not in source or source[column].dropna().empty:
+        if column not in source or (column in NEWER_SETTINGS and source[column].dropna().empty):
+            return "not recorded"  # runs from before the setting existed
+        if source[column].dropna().empty:
             return "n/a"
         values = sorted(source[column].dropna().astype(str).unique())
         return escape(", ".join(v.removesuffix(".0") for v in values))
@@ -87,7 +93,7 @@ def method_macros(runs: pd.DataFrame) -> dict[str, object]:
                           "deba_rule", "threshold_quantile", "significance", "grad_var_scaling",
                           "threshold_reference")}
     # an empty roll-back floor is a setting too: each rule keeps its own (deba.config)
-    floor = "n/a" if "rollback_floor" not in source else escape(", ".join(sorted(
+    floor = "not recorded" if "rollback_floor" not in source else escape(", ".join(sorted(
         {setting_text(value) for value in source["rollback_floor"]})))
     out[_name("setting", "rollback_floor")] = floor
     return out
@@ -167,33 +173,47 @@ def sensitivity_macros(sensitivity: pd.DataFrame, pricing: pd.DataFrame) -> dict
 
 def conclusions_paragraph(conclusions: pd.DataFrame) -> str:
     """Per cell, the main settings' readings, then per variant which survive, which change and which cannot be
-    told; LaTeX text."""
+    told; LaTeX text. Priced speedups that read alike are named once ("the speedup priced on 5 profile scales": a
+    stored profile at one of its scales)."""
     if conclusions.empty:
         return "No reconstruction choice was varied in this grid, so none of its conclusions is tested against one."
     sentences = []
     for (dataset, arch), cell in conclusions.groupby(["dataset", "arch"], sort=True):
         first = cell[cell["variant"] == cell["variant"].iloc[0]]
-        readings = "; ".join(f"{escape(c)}: {escape(m)}" for c, m in zip(first["conclusion"], first["main"]))
-        sentences.append(f"On {escape(arch)} ({escape(dataset)}) the main settings give {readings}.")
+        readings = "; ".join(f"{name}: {escape(reading)}" for name, reading in _grouped(first, "main"))
+        sentences.append(f"On {escape(arch)} ({escape(dataset)}) the main settings read: {readings}.")
         for variant, rows in cell.groupby("variant", sort=False):
             kept = rows[rows["survives"].eq(True)]
             lost = rows[rows["survives"].eq(False)]
             untold = rows[rows["survives"].isna()]
             parts = [f"{len(kept)} of {len(rows)} conclusions survive" +
-                     (f" ({_conclusion_list(kept['conclusion'])})" if len(kept) else "")]
+                     (f" ({', '.join(name for name, _ in _grouped(kept, 'main'))})" if len(kept) else "")]
             if len(lost):
                 parts.append(f"{len(lost)} change (" + "; ".join(
-                    f"{escape(c)}: {escape(v)}" for c, v in zip(lost["conclusion"], lost["variant_reading"])) + ")")
+                    f"{name}: {escape(reading)}" for name, reading in _grouped(lost, "variant_reading")) + ")")
             if len(untold):
                 parts.append(f"{len(untold)} cannot be told, one side resting on fewer than {MIN_PAIRS} seed pairs "
-                             f"({_conclusion_list(untold['conclusion'])})")
+                             f"({', '.join(name for name, _ in _grouped(untold, 'main'))})")
             sentences.append(f"With {escape(rows['changed'].iloc[0])} (\\texttt{{{escape(variant)}}}): "
                              + ", ".join(parts) + ".")
     return " ".join(sentences)
 
 
-def _conclusion_list(conclusions: pd.Series) -> str:
-    return ", ".join(escape(c) for c in conclusions)
+PRICED = "speedup priced on "
+
+
+def _grouped(rows: pd.DataFrame, column: str) -> list[tuple[str, str]]:
+    """(conclusion name, reading in `column`), LaTeX names, with the priced speedups that read alike merged."""
+    out, priced = [], {}
+    for conclusion, reading in zip(rows["conclusion"], rows[column]):
+        if conclusion.startswith(PRICED):
+            priced.setdefault(reading, []).append(conclusion.removeprefix(PRICED))
+        else:
+            out.append((escape(conclusion), reading))
+    for reading, profiles in priced.items():
+        name = PRICED + (profiles[0] if len(profiles) == 1 else f"{len(profiles)} profile scales")
+        out.append((escape(name), reading))
+    return out
 
 
 def characterization_macros(characterization: pd.DataFrame, correlations: pd.DataFrame, loao: pd.DataFrame,

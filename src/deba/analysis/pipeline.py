@@ -7,7 +7,6 @@ of the statistics: the rules' code digests follow imports, so editing one reruns
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd

@@ -171,7 +171,7 @@ def statement(profile: Profile, scale: str, run_scale: str, verdict: str, ceilin
     """"predicted on <device>, profile <name> (<scale> scale[, runs at <scale> scale]): <verdict>, ceiling X%"."""
     scales = f"{scale} scale" + (f", runs at {run_scale} scale" if run_scale and run_scale != scale else "")
     text = f"predicted on {profile.label()}, profile {profile.name} ({scales}): {claims.label(verdict)}"
-    return text + (f", ceiling {ceiling * 100:.1f}%" if math.isfinite(ceiling) else "")
+    return text + (f", ceiling {claims.text_percent(ceiling)}" if math.isfinite(ceiling) else "")
 
 
 def predicted_claims(runs: pd.DataFrame, pairs: pd.DataFrame, pricing: pd.DataFrame, profiles: Sequence[Profile],
@@ -260,8 +260,8 @@ def _verdict(archs: set, profiled: set, values, used, ceiling, low, high, ci_low
     if not (used["batch_changes"] > 0).any():
         return claims.NOT_EXERCISED, "DEBA kept the batch size in every pair: its trajectory is the baseline's"
     if math.isfinite(ceiling) and ceiling < low:
-        return claims.NOT_TESTABLE_DEVICE, (f"the profile allows at most {ceiling * 100:.1f}% in a fixed number of "
-                                            f"epochs, below the claimed {low * 100:g}%")
+        return claims.NOT_TESTABLE_DEVICE, (f"the profile allows at most {claims.text_percent(ceiling)} in a fixed "
+                                            f"number of epochs, below the claimed {low * 100:g}%")
     if len(values) < claims.MIN_PAIRS:
         return claims.NOT_TESTABLE_SCALE, f"n={len(values)} pairs: an interval needs at least {claims.MIN_PAIRS}"
     return claims.range_verdict(ci_low, ci_high, low, high), f"n={len(values)} pairs, predicted, not measured"

@@ -182,7 +182,7 @@ def load_run(folder: str | Path) -> tuple[dict, pd.DataFrame]:
     row = {key: summary[key] for key in SUMMARY_KEYS if key != "batch_size_trajectory"}
     row["batch_size_trajectory"] = " ".join(str(int(b)) for b in summary["batch_size_trajectory"])
     for key in CONFIG_FIELDS:
-        row[key] = config["config"].get(key)
+        row[key] = _recorded_value(config["config"], key)  # a setting added since: the value the run had
     # window None means the whole history (the ablation's "full").
     row["window"] = "full" if row["window"] is None else int(row["window"])
     provenance = config["provenance"]

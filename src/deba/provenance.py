@@ -10,6 +10,7 @@ help text changes neither.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import re
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from paperkit.closure import closure_digest
 
+from .config_schema import rules_digest
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The module whose import closure is "the training code": it writes the result files.
 TRAINING_ENTRY = "deba.train"
@@ -31,8 +34,11 @@ LOCK_FILE = PACKAGE_DIR.parents[1] / "requirements.lock"
 
 
 def code_version() -> str:
-    """16 hex digits of SHA-256 over the names and bytes of the modules `deba.train` imports, transitively."""
-    return closure_digest(TRAINING_ENTRY, src=PACKAGE_DIR.parent, packages=_project_packages())
+    """16 hex digits of SHA-256 over the names and bytes of the modules `deba.train` imports, transitively,
+    and the config schema's rules (deba.config_schema: every training default and bound comes from it, so a
+    changed default is a changed code version; an edited description is not)."""
+    modules = closure_digest(TRAINING_ENTRY, src=PACKAGE_DIR.parent, packages=_project_packages())
+    return hashlib.sha256(f"{modules}:{rules_digest()}".encode()).hexdigest()[:16]
 
 
 def _project_packages() -> frozenset[str]:

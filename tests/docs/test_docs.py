@@ -148,8 +148,8 @@ def test_the_models_table_is_what_model_table_prints():
 
 
 def test_the_cost_table_is_what_deba_cost_prints():
-    command = [sys.executable, "-m", "deba.cost", "--config", "config/config.yaml", "config/paper.yaml",
-               "--throughput", "xeon-1thread-paper-fp32"]
+    command = [sys.executable, "-m", "deba.cost", "--config", "config/paper.yaml", "--throughput",
+               "xeon-1thread-paper-fp32"]
     printed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True).stdout
     table = [line for line in printed.splitlines() if line.startswith("|")]
     text = (REPO / "docs" / "cost.md").read_text().splitlines()
@@ -159,11 +159,11 @@ def test_the_cost_table_is_what_deba_cost_prints():
 
 def test_the_run_counts_the_docs_give_are_the_grids():
     """config/README.md's "N training runs" per config and the README's for the default one."""
-    from deba.cost import merged_config
+    from deba.config_schema import load_config
     from deba.grid import training_runs
 
     def runs(name: str) -> int:
-        return len(training_runs(merged_config([REPO / "config" / "config.yaml", REPO / "config" / name])))
+        return len(training_runs(load_config([REPO / "config" / name])))
 
     stated = {name: int(count) for name, count in
               re.findall(r"^\| `([\w-]+\.yaml)`.*?(\d+) training runs", (REPO / "config" / "README.md").read_text(), re.M)}

@@ -170,4 +170,6 @@ def test_a_newly_stored_or_changed_profile_reruns_the_pricing_and_what_shows_it_
     for jobs in (added, changed):
         rules = {rule for rule, _ in jobs}
         assert "device_pricing" in rules, jobs
-        assert rules <= {"device_pricing", "table", "readme_assets", "paper_pdf", "report", "all"}, rules
+        # the pricing, and what shows it: the tables, the macros (the sensitivity paragraph), README assets, paper
+        assert rules <= {"device_pricing", "table", "macros", "readme_assets", "paper_pdf", "arxiv", "report",
+                         "all"}, rules

@@ -19,7 +19,7 @@ def test_a_recorded_set_regenerates_the_same_tables_in_a_fresh_checkout_without_
     restore(tmp_path / "recorded", fresh)
     # --until: the DEBA analysis only, its statistics and its pricing on the stored device profiles (the smells
     # study, which `figures` also makes, reads no recorded set)
-    result = snakemake(fresh, "figures", "--until", "macros", "device_pricing", "--cores", "2", "--configfile",
+    result = snakemake(fresh, "figures", "--until", "macros", "--cores", "2", "--configfile",
                        "config/tiny.yaml")
     ran = result.stdout + result.stderr
     assert "rule aggregate:" in ran and "rule train:" not in ran and "rule thresholds:" not in ran

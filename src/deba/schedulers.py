@@ -166,7 +166,7 @@ class DebaScheduler(BatchScheduler):
         self.grad_var_scaling = grad_var_scaling
         self.threshold_reference = threshold_reference
         self.history: list[dict[str, float | None]] = []
-        self.history_epochs: list[int] = []  # the epoch of each history row (same_epoch reference)
+        self.history_epochs: list[int | None] = []  # each history row's epoch (same_epoch reference)
 
     def decide(self, signals: EpochSignals) -> Decision:
         self.history.append(self._judged_signals(signals))
@@ -207,7 +207,7 @@ class DebaScheduler(BatchScheduler):
         window = self.history[len(self.history) - count:]
         if self.rule == "legacy":
             return self._judge_legacy(window)
-        epochs = self.history_epochs[len(self.history_epochs) - count:] if self.history_epochs else [None] * count
+        epochs = self.history_epochs[len(self.history_epochs) - count:]
         votes = [vote for vote in (self._sign_test(name, window, epochs) for name in SIGNALS) if vote is not None]
         stable, unstable = votes.count("stable"), votes.count("unstable")
         if 2 * stable > len(votes) and not unstable:
@@ -274,7 +274,9 @@ class DebaScheduler(BatchScheduler):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         self.history = [dict(zip(SIGNALS, row)) for row in state["history"]]
-        self.history_epochs = [int(epoch) for epoch in state.get("history_epochs", [])]
+        # a state saved before epochs were kept has none: its rows' epochs are unknown (whole_run needs none)
+        self.history_epochs = [None if epoch is None else int(epoch)
+                               for epoch in state.get("history_epochs", [None] * len(self.history))]
         if state["thresholds"] is not None:
             reference = {name: tuple(values) for name, values in zip(SIGNALS, state["thresholds_reference"])
                          if values}

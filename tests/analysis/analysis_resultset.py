@@ -183,3 +183,17 @@ def price_result_set(aggregate_out: dict[str, str], stats_out: dict[str, str], r
     stats_out.update({name: str(Path(stats_out["claims"]).with_name(f"{name}.csv")) for name in layout.PRICING_FILES})
     return pricing.write_pricing(aggregate_out["runs"], aggregate_out["epochs"], paths, stats_out,
                                  n_resamples=n_resamples)
+
+
+def analyse_result_set(root: Path, files: dict, *, n_resamples: int) -> tuple[dict, dict, dict]:
+    """The written result set aggregated, analysed and priced as the workflow's rules do: (aggregate files,
+    statistics files, every statistics and pricing table by name)."""
+    from deba.analysis import aggregation, layout, pipeline
+
+    aggregate_out = {name: str(root / "aggregate" / f"{name}.csv") for name in layout.AGGREGATE_FILES}
+    aggregation.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
+    stats_out = {name: str(root / "stats" / f"{name}.csv") for name in layout.STATS_FILES}
+    tables = pipeline.statistics(aggregate_out["runs"], aggregate_out["epochs"], aggregate_out["throughput"],
+                                 stats_out, n_resamples=n_resamples)
+    tables.update(price_result_set(aggregate_out, stats_out, root, n_resamples=n_resamples))
+    return aggregate_out, stats_out, tables

@@ -8,10 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deba.analysis import ablations, aggregation, comparisons, layout, macros, pipeline, tables
+from deba.analysis import (
+    ablations,
+    comparisons,
+    layout,
+    macros,
+    tables,
+)
 from deba.analysis.render import render_all
 
-from .analysis_resultset import Grid, price_result_set, write_result_set
+from .analysis_resultset import Grid, analyse_result_set, write_result_set
 
 SWEEP = Grid(archs=("resnet18", "mobilenet_v3"),
              methods=(("deba", "main", 15, 5), ("deba", "floor-min_batch", 15, 5), ("deba", "lr-linear", 15, 5),
@@ -23,13 +29,7 @@ SWEEP = Grid(archs=("resnet18", "mobilenet_v3"),
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep")
-    files = write_result_set(root, SWEEP)
-    aggregate_out = {name: str(root / "aggregate" / f"{name}.csv") for name in layout.AGGREGATE_FILES}
-    aggregation.aggregate(files["runs"], files["throughput"], files["thresholds"], files["cells"], aggregate_out)
-    stats_out = {name: str(root / "stats" / f"{name}.csv") for name in layout.STATS_FILES}
-    result = pipeline.statistics(aggregate_out["runs"], aggregate_out["epochs"], aggregate_out["throughput"],
-                                 stats_out, n_resamples=200)
-    result.update(price_result_set(aggregate_out, stats_out, root, n_resamples=200))
+    aggregate_out, stats_out, result = analyse_result_set(root, write_result_set(root, SWEEP), n_resamples=200)
     return root, aggregate_out, stats_out, result
 
 

@@ -100,7 +100,7 @@ sinfo -h -o "%P %T %c" | grep -q idle || { echo "FAILED: the SLURM node did not 
 # two copies of the workflow: one through SLURM, one local
 for copy in slurm local; do
     mkdir -p "$work/$copy/paper"
-    cp -r "$repo/Snakefile" "$repo/workflow" "$repo/config" "$repo/profiles" "$work/$copy/"
+    cp -r "$repo/workflow" "$repo/config" "$repo/profiles" "$work/$copy/"
     # what the smells rules read: src/ (the self-scan) and the hand-labelled stage sample
     ln -s "$repo/src" "$work/$copy/src"
     mkdir -p "$work/$copy/tests/data"

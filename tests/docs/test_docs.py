@@ -112,7 +112,7 @@ def test_every_docs_page_is_reachable_from_the_readme():
 
 
 def code_files() -> list[Path]:
-    files = [REPO / "Snakefile", REPO / ".ci" / "run", REPO / "requirements.lock", *PAGES]
+    files = [REPO / "workflow" / "Snakefile", REPO / ".ci" / "run", REPO / "requirements.lock", *PAGES]
     for folder, suffixes in (("src", {".py"}), ("workflow", {".py", ".smk", ".yaml", ".rst"}),
                              ("config", {".yaml"}), ("benchmarks", {".py", ".sh"}), ("tests", {".py", ".sh"})):
         files += [path for path in (REPO / folder).rglob("*") if path.suffix in suffixes]

@@ -12,10 +12,11 @@ from deba.profiles import PROFILE_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+SNAKEFILE = Path("workflow") / "Snakefile"  # relative to a workflow copy, which Snakemake finds by itself
 
 
 def copy_workflow(target: Path) -> Path:
-    """Snakefile, workflow/, config/, profiles/, the stored device profiles the pricing reads and the
+    """workflow/ (with the Snakefile), config/, profiles/, the stored device profiles the pricing reads and the
     hand-written paper sources (not generated files), plus links to what the smells rules read: `src/` (the
     self-scan) and the hand-labelled stage sample."""
     target.mkdir(parents=True, exist_ok=True)
@@ -24,7 +25,6 @@ def copy_workflow(target: Path) -> Path:
     (target / "tests" / "data" / "smells").symlink_to(REPO / "tests" / "data" / "smells")
     if (REPO / "recorded").is_dir():  # recorded results the smells rules read (the 44-project corpus)
         (target / "recorded").symlink_to(REPO / "recorded")
-    shutil.copy(REPO / "Snakefile", target / "Snakefile")
     for folder in ("workflow", "config", "profiles", PROFILE_DIR):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "paper", target / "paper",

@@ -20,7 +20,7 @@ from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings
 from deba.profiles import PROFILE_DIR
 from paperkit.closure import module_closure
 
-from .conftest import snakemake
+from .conftest import SNAKEFILE, snakemake
 
 pytestmark = pytest.mark.slow
 TINY = ("--configfile", "config/tiny.yaml")
@@ -47,7 +47,7 @@ def planned_jobs(workdir: Path, configfile="config/tiny.yaml", targets=("all",),
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
         workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1, overwrite_threads=threads or {}),
                                     config_settings=ConfigSettings(configfiles=[workdir / configfile]),
-                                    snakefile=workdir / "Snakefile", workdir=workdir)
+                                    snakefile=workdir / SNAKEFILE, workdir=workdir)
         dag_api = workflow_api.dag(DAGSettings(targets=set(targets)))
         dag_api.execute_workflow(executor="dryrun")
         dag = workflow_api._workflow.dag

@@ -18,7 +18,7 @@ from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings
 from deba.grid import Run
 from deba.walltime import FALLBACK_MINUTES, MARGIN, OVERHEAD_MINUTES
 
-from .conftest import REPO, SNAKEMAKE, copy_workflow
+from .conftest import REPO, SNAKEFILE, SNAKEMAKE, copy_workflow
 
 GPU_RULES = {"train", "throughput"}
 ANALYSIS_RULES = {"aggregate", "statistics", "figure", "table", "macros", "report", "cost_estimate", "readme_assets"}
@@ -58,7 +58,7 @@ def built_dag(workdir: Path, configfile: str):
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
         workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
                                     config_settings=ConfigSettings(configfiles=[workdir / configfile]),
-                                    snakefile=workdir / "Snakefile", workdir=workdir)
+                                    snakefile=workdir / SNAKEFILE, workdir=workdir)
         workflow_api.dag(DAGSettings(targets={"all"})).execute_workflow(executor="dryrun")
         return workflow_api._workflow
 

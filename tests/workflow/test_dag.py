@@ -9,14 +9,14 @@ from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings
 
 from deba.profiles import PROFILE_DIR, stored_profiles
 
-from .conftest import REPO, copy_workflow, snakemake
+from .conftest import REPO, SNAKEFILE, copy_workflow, snakemake
 
 
 def jobs_by_rule(workdir: Path, configfile: str, targets=("all",)) -> Counter:
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
         workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
                                     config_settings=ConfigSettings(configfiles=[workdir / configfile]),
-                                    snakefile=workdir / "Snakefile", workdir=workdir)
+                                    snakefile=workdir / SNAKEFILE, workdir=workdir)
         dag_api = workflow_api.dag(DAGSettings(targets=set(targets)))
         dag_api.execute_workflow(executor="dryrun")
         return Counter(job.rule.name for job in workflow_api._workflow.dag.jobs)
@@ -110,7 +110,7 @@ def profile_readers(workdir: Path, configfile: str, **overrides) -> dict[str, se
         workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
                                     config_settings=ConfigSettings(configfiles=[workdir / configfile],
                                                                    config=overrides),
-                                    snakefile=workdir / "Snakefile", workdir=workdir)
+                                    snakefile=workdir / SNAKEFILE, workdir=workdir)
         dag_api = workflow_api.dag(DAGSettings(targets={"all"}))
         dag_api.execute_workflow(executor="dryrun")
         readers: dict[str, set[str]] = {}

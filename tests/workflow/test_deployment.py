@@ -9,7 +9,7 @@ from packaging.specifiers import SpecifierSet
 from snakemake.api import SnakemakeApi
 from snakemake.settings.types import OutputSettings, ResourceSettings
 
-from .conftest import REPO, copy_workflow, snakemake
+from .conftest import REPO, SNAKEFILE, copy_workflow, snakemake
 
 ENV_FILE = REPO / "workflow" / "envs" / "deba.yaml"
 
@@ -37,7 +37,7 @@ def test_conda_env_pip_section_is_exactly_the_runtime_dependencies():
 def test_every_rule_with_a_job_uses_the_env_file(tmp_path):
     workdir = copy_workflow(tmp_path / "env")
     with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
-        workflow = api.workflow(resource_settings=ResourceSettings(cores=1), snakefile=workdir / "Snakefile",
+        workflow = api.workflow(resource_settings=ResourceSettings(cores=1), snakefile=workdir / SNAKEFILE,
                                 workdir=workdir)._workflow
         # Rules without a job (all, figures, paper) need no software; every other rule must name the file.
         envs = {rule.name: rule.conda_env and Path(rule.basedir.join(rule.conda_env).get_path_or_uri(
@@ -68,8 +68,8 @@ def test_a_job_imports_the_workflows_own_src(tmp_path):
     workdir = copy_workflow(tmp_path / "probe")
     (workdir / "workflow" / "rules" / "probe.smk").write_text(PROBE_RULE)
     (workdir / "workflow" / "scripts" / "import_probe.py").write_text(PROBE_SCRIPT)
-    with (workdir / "Snakefile").open("a") as snakefile:
-        snakefile.write('\ninclude: "workflow/rules/probe.smk"\n')
+    with (workdir / SNAKEFILE).open("a") as snakefile:
+        snakefile.write('\ninclude: "rules/probe.smk"\n')
     snakemake(workdir, "--cores", "1", "probe.txt")
     module_file, pythonpath = (workdir / "probe.txt").read_text().splitlines()
     assert module_file == str(workdir / "src" / "deba" / "__init__.py")

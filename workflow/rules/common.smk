@@ -13,7 +13,9 @@ import sys
 # code a job imports must be the code that was hashed. PYTHONPATH reaches every job: `script:` jobs (their own Python
 # process), shell jobs, and SLURM jobs (which inherit the environment). Snakemake drops PYTHONPATH inside
 # conda environments unless told not to, so profiles/default sets conda-not-block-search-path-envvars.
-SRC_DIR = os.path.join(workflow.basedir, "src")
+# The Snakefile is workflow/Snakefile (Snakemake's standard layout); the repository root is its parent.
+REPO_DIR = os.path.dirname(workflow.basedir)
+SRC_DIR = os.path.join(REPO_DIR, "src")
 if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != SRC_DIR:  # a job re-parsing this keeps one entry
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC_DIR, os.environ.get("PYTHONPATH")]))
 if SRC_DIR not in sys.path:
@@ -53,7 +55,7 @@ try:
 except ConfigError as error:
     raise WorkflowError(f"config: {error}") from None
 
-SCRIPTS_DIR = os.path.join(workflow.basedir, "workflow", "scripts")
+SCRIPTS_DIR = os.path.join(workflow.basedir, "scripts")
 _SCRIPT_CODE = {}
 
 

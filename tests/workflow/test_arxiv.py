@@ -30,6 +30,8 @@ def test_the_tarball_holds_the_paper_and_nothing_else_and_compiles_alone(arxiv_w
         assert all(member.isfile() for member in tar.getmembers())
         tar.extractall(tmp_path / "unpacked", filter="data")
     assert {"main.tex", "main.bbl", "generated/macros.tex"} <= set(names)
+    head = (tmp_path / "unpacked" / "main.tex").read_text().splitlines()[:5]
+    assert any(line.startswith(r"\pdfoutput=1") for line in head), "arXiv reads \\pdfoutput=1 in the first five lines"
     assert {Path(name).suffix for name in names} == {".tex", ".bbl", ".pdf"}  # no .bib, data or leftovers
     assert not [name for name in names if any(part.startswith(".") for part in Path(name).parts)]
     paper = arxiv_workflow / "paper"

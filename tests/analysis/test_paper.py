@@ -18,7 +18,8 @@ OWN_SOURCES = [PAPER / "main.tex", *SECTIONS, *RECORDED_SECTIONS]
 ALLOWED = [r"(?<!\\)%.*", r"\$[^$]*\$", r"\\\[.*?\\\]", r"\\begin\{equation\}.*?\\end\{equation\}",
            (r"\\(cite[pt]?|ref|label|input|includegraphics|bibliography|bibliographystyle|usepackage|"
             r"documentclass|graphicspath|sisetup|setlength)(\[[^\]]*\])?\{[^}]*\}"),
-           r"\[[^\]]*\]\{(article|geometry)\}", r"\\usepackage\[[^\]]*\]", r"\\documentclass\[[^\]]*\]"]
+           r"\[[^\]]*\]\{(article|geometry)\}", r"\\usepackage\[[^\]]*\]", r"\\documentclass\[[^\]]*\]",
+           r"\\pdfoutput=1"]  # a switch for arXiv's build (main.tex's first line), not a number of the paper
 
 
 def prose_digits(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check: one command, at most 8 minutes on one GPU, the most valuable numbers first.
 #
-#   bash benchmarks/gpu_check.sh [--cifar PATH] [--out DIR] [--budget SECTION=SECONDS ...] [--quick]
+#   bash benchmarks/gpu_check.sh [--cifar PATH] [--out DIR] [--budget SECTION=SECONDS ...] [--only S1,S2] [--quick]
 #
 # Runs the sections of benchmarks/gpu_check/ in order (environment, throughput, pair, anatomy, compile), each
 # in its own process under its own time budget, each writing its own file in the output folder as it goes
@@ -10,6 +10,8 @@
 #
 # --cifar: the CIFAR-10 JPEG tarball (or its unpacked folder) for the `pair` section; on the device machine
 #          it must lie in an ignored folder of the checkout named in the call's carry (e.g. data/).
+# --only: run just these sections (comma-separated, in the usual order), e.g. those a first lease left
+#         unfinished, with the time a second one has.
 # --quick: every section shrunk to run on a CPU: the rehearsal of the device run (CI runs it).
 #
 # It runs with the interpreter that is there ($PYTHON, default python3) on this checkout's sources
@@ -29,13 +31,15 @@ quick=""
 cifar=""
 out="${OUT:-}"
 overrides=""
+only=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick="--quick" ;;
         --cifar) cifar="$2"; shift ;;
         --out) out="$2"; shift ;;
         --budget) overrides="$overrides $2"; shift ;;
-        *) echo "gpu_check.sh: unknown argument '$1' (allowed: --quick, --cifar PATH, --out DIR, --budget SECTION=SECONDS)" >&2
+        --only) only="$2"; shift ;;
+        *) echo "gpu_check.sh: unknown argument '$1' (allowed: --quick, --cifar PATH, --out DIR, --budget SECTION=SECONDS, --only SECTION,...)" >&2
            exit 2 ;;
     esac
     shift
@@ -44,6 +48,21 @@ if [ -n "$quick" ]; then
     # A CPU's speed says nothing about a GPU lease: generous budgets, so a busy 2-core machine finishes.
     sections="environment:120 throughput:300 pair:300 anatomy:200 compile:300"
     limit=1500
+fi
+if [ -n "$only" ]; then  # keep the table's order and budgets; refuse a name that is not a section
+    known=" "
+    for entry in $sections; do known="$known${entry%%:*} "; done
+    kept=""
+    for name in ${only//,/ }; do
+        case "$known" in
+            *" $name "*) ;;
+            *) echo "gpu_check.sh: --only: no section '$name' (sections:${known% })" >&2; exit 2 ;;
+        esac
+    done
+    for entry in $sections; do
+        case ",$only," in *",${entry%%:*},"*) kept="$kept $entry" ;; esac
+    done
+    sections="$kept"
 fi
 out="${out:-results/gpu_check${quick:+-quick}}"
 mkdir -p "$out"

@@ -13,3 +13,7 @@ Sections, in the order of their value, each in its own process with its own time
 A section that fails, overruns or is killed loses only itself (`section.Section`). `--quick` shrinks every
 section so the whole check runs on a CPU: the rehearsal CI runs in an environment like the device's.
 """
+
+# The sections in the order they run (gpu_check.sh lists them again with their budgets: bash cannot import this;
+# tests/benchmarks/test_gpu_check.py keeps the two in step).
+SECTIONS = ("environment", "throughput", "pair", "anatomy", "compile")

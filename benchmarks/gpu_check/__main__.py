@@ -13,9 +13,9 @@ import os
 import sys
 from pathlib import Path
 
+from . import SECTIONS
 from .section import FAIL_SECTION_VARIABLE, Section
 
-SECTIONS = ("environment", "throughput", "pair", "anatomy", "compile")
 REQUIRED_MODULES = {"torch": "PyTorch", "torchvision": "torchvision", "numpy": "NumPy", "PIL": "Pillow",
                     "deba": "this repository's src/ (PYTHONPATH=src)",
                     "paperkit": "this repository's src/ (PYTHONPATH=src)"}

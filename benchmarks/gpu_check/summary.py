@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-SECTION_FILES = ("environment", "throughput", "pair", "anatomy", "compile")
+from . import SECTIONS
 
 
 def load(folder: Path, name: str) -> dict | None:
@@ -22,7 +22,7 @@ def load(folder: Path, name: str) -> dict | None:
 
 def lines(folder: Path) -> list[str]:
     out = []
-    for name in SECTION_FILES:
+    for name in SECTIONS:
         data = load(folder, name)
         if data is None:
             out.append(f"{name}: no file")

@@ -3,6 +3,7 @@ module, no GPU; and it runs end to end on a CPU (`--quick`), so a GPU session ne
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -156,35 +157,36 @@ def test_gpu_check_sh_refuses_an_unknown_argument():
     assert result.returncode == 2 and "unknown argument '--quik'" in result.stderr
 
 
-def check_quick_files(out: Path, failed: str | None) -> None:
-    """Every section's file is there and ok, except `failed`'s, recorded as failed; the profile is a valid
-    stored profile of all six architectures; the pair trained three runs on the JPEG copy."""
+def check_quick_files(out: Path, failed: str | None, sections=gpu_check.SECTIONS) -> None:
+    """Every section's file is there and ok, except `failed`'s, recorded as failed, and no file of a section
+    not asked for; the profile is a valid stored profile of all six architectures; the pair trained three runs
+    on the JPEG copy."""
     from deba.config import ARCHITECTURES
 
     for name in gpu_check.SECTIONS:
+        if name not in sections:
+            assert not (out / f"{name}.json").exists(), name
+            continue
         assert on_disk(out / f"{name}.json")["status"] == ("failed" if name == failed else "ok"), name
-    if failed != "throughput":
+    if "throughput" in sections and failed != "throughput":
         profile = read_profile(out / "profile.json")
         assert {row["arch"] for row in profile.rows} == set(ARCHITECTURES) and not profile.failures
         assert profile.provenance["device_type"] == "cpu" and profile.provenance["precision"] == "fp32"
-    if failed != "pair":
+    if "pair" in sections and failed != "pair":
         pair = on_disk(out / "pair.json")
         assert [run["scheduler"] for run in pair["runs"]] == ["fixed", "deba", "fixed"]
         assert all(len(run["epochs"]) == pair["settings"]["epochs"] for run in pair["runs"])
         assert {"speedup_vs_first_fixed", "aa_second_vs_first_fixed"} <= set(pair)
-    if failed != "compile":
+    if "compile" in sections and failed != "compile":
         assert set(on_disk(out / "compile.json")["modes"]) == {"eager", "compiled"}
     assert "gpu_check:" in (out / "gpu_check.log").read_text()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("failed", [None, "compile"])
-def test_gpu_check_sh_quick_writes_every_section_under_out(tmp_path, failed):
+def run_gpu_check_sh(tmp_path, *args, failed=None):
     """The shell entry point as the device runs it: sources from src/, no package index to reach."""
     python = os.environ.get(DEVICE_PYTHON_VARIABLE, sys.executable)
     env = {k: v for k, v in os.environ.items() if k not in (FAIL_SECTION_VARIABLE, "PYTHONPATH")}
-    out = tmp_path / "out"
-    env.update(OUT=str(out), TMPDIR=str(tmp_path), PYTHON=python,
+    env.update(OUT=str(tmp_path / "out"), TMPDIR=str(tmp_path), PYTHON=python,
                PIP_NO_INDEX="1", PIP_INDEX_URL="http://127.0.0.1:9/simple")  # nothing may be installed
     if os.environ.get(DEVICE_PYTHON_VARIABLE):  # the rehearsal environment must really be the device's
         for module in ("snakemake", "deba", "pytest"):
@@ -192,9 +194,39 @@ def test_gpu_check_sh_quick_writes_every_section_under_out(tmp_path, failed):
             assert probe.returncode != 0, f"{python} can import {module}, which the GPU machine cannot"
     if failed:
         env[FAIL_SECTION_VARIABLE] = failed
-    tarball = make_cifar_tarball(tmp_path)
-    result = subprocess.run(["bash", "benchmarks/gpu_check.sh", "--quick", "--cifar", str(tarball)], cwd=ROOT,
-                            env=env, capture_output=True, text=True, timeout=1600)  # --quick's limit is 1500 s
-    assert result.returncode == (1 if failed else 0), result.stdout[-3000:]
-    check_quick_files(out, failed)
-    assert (f"not completed: {failed}" if failed else "every section completed") in result.stdout
+    return subprocess.run(["bash", "benchmarks/gpu_check.sh", "--quick", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1600)  # --quick's limit is 1500 s
+
+
+@pytest.mark.slow
+def test_gpu_check_sh_quick_writes_every_section_under_out(tmp_path):
+    result = run_gpu_check_sh(tmp_path, "--cifar", make_cifar_tarball(tmp_path))
+    assert result.returncode == 0, result.stdout[-3000:]
+    check_quick_files(tmp_path / "out", None)
+    assert "every section completed" in result.stdout
+
+
+@pytest.mark.slow
+def test_a_failed_section_does_not_stop_the_next_and_the_check_exits_1(tmp_path):
+    # --only keeps this to two cheap sections: the whole run above covers every section's own work
+    result = run_gpu_check_sh(tmp_path, "--only", "anatomy,environment", failed="environment")
+    assert result.returncode == 1, result.stdout[-3000:]
+    check_quick_files(tmp_path / "out", "environment", sections=("environment", "anatomy"))
+    assert "not completed: environment" in result.stdout
+    log = (tmp_path / "out" / "gpu_check.log").read_text()
+    assert log.index("environment: failed") < log.index("anatomy: ok")  # the table's order, not --only's
+
+
+def test_gpu_check_sh_only_refuses_a_name_that_is_not_a_section():
+    result = subprocess.run(["bash", "benchmarks/gpu_check.sh", "--only", "pair,compiled"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "no section 'compiled'" in result.stderr
+    assert all(name in result.stderr for name in gpu_check.SECTIONS)
+
+
+def test_the_shell_runs_the_packages_sections_in_its_order():
+    script = (ROOT / "benchmarks" / "gpu_check.sh").read_text()
+    tables = re.findall(r'^\s*sections="([a-z][^"]+)"', script, flags=re.MULTILINE)  # not --only's $kept
+    assert len(tables) == 2  # the device's budgets and --quick's
+    for table in tables:
+        assert tuple(entry.split(":")[0] for entry in table.split()) == gpu_check.SECTIONS

@@ -53,8 +53,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scipy.stats import binom
-
 from .config import DEFAULT_WINDOW, RULE_ROLLBACK_FLOOR
 from .thresholds import SIGNALS, Thresholds, ThresholdsError, derive_thresholds
 
@@ -230,7 +228,10 @@ class DebaScheduler(BatchScheduler):
                 bound = self.thresholds.quantile(name, q)
                 tail = self.thresholds.tail(name, bound, side)
                 hits = sum(_beyond(value, bound, side) for value, _ in judged)
-                # P(at least `hits` of len(judged) baseline epochs on this side)
+                # P(at least `hits` of len(judged) baseline epochs on this side). Imported here, not at the
+                # top: scipy.stats adds to every training process's start-up, and fixed-batch runs never vote.
+                from scipy.stats import binom
+
                 p_value = binom.sf(hits - 1, len(judged), tail) if hits else 1.0
             if p_value <= self.significance:
                 return verdict

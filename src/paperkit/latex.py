@@ -186,9 +186,11 @@ def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str,
     body = styler.to_latex(column_format=column_format, hrules=True, siunitx=siunitx,
                            position="tbp", position_float="centering", caption=caption, label=label,
                            environment="table*" if wide else "table")
-    # Shrunk to the column (or page, for table*) only when wider than it: a table whose last columns run off
-    # the page hides results, and which tables are too wide depends on their numbers.
-    body = body.replace("\\begin{tabular}", "\\begin{adjustbox}{max width=\\linewidth}\n\\begin{tabular}", 1)
+    # Shrunk to the column (or page, for table*) only when wider than it, or taller than most of a page (what
+    # is left is for the caption and note): a table whose last columns or rows run off the page hides results,
+    # and which tables are too large depends on their numbers.
+    fit = "max width=\\linewidth, max totalheight=0.75\\textheight"
+    body = body.replace("\\begin{tabular}", f"\\begin{{adjustbox}}{{{fit}}}\n\\begin{{tabular}}", 1)
     body = body.replace("\\end{tabular}", "\\end{tabular}\n\\end{adjustbox}", 1)
     if font:
         body = body.replace("\\centering\n", f"\\centering\n{font}\\setlength{{\\tabcolsep}}{{3pt}}\n", 1)

@@ -101,12 +101,15 @@ def test_the_priced_speedups_show_beside_the_measured_ones_and_apart_from_the_me
     assert r"\label{tab:pricing}" in priced and "result-set-cpu" in priced and "result-set-paper" in priced
     assert "paper (runs: cpu)" in priced and "no rows" in priced  # scale mismatch; mobilenet_v3 not at paper scale
     claims = tables.render("claims", sources, tmp_path / "claims.tex").read_text()
-    measured_rows, predicted_rows = len(result["claims"]), len(result["predicted_claims"])
-    assert claims.count("predicted: ") == predicted_rows == 2 * 4  # two profiles, three speed claims, predictive
-    assert claims.count(r"\\") - claims.count("predicted: ") >= measured_rows
-    assert "(predicted on Test GPU (fp32), profile result-set-paper)" in claims
-    predicted_lines = [line for line in claims.splitlines() if "predicted: " in line]
-    assert not any("textbackslash" in line for line in predicted_lines)  # escaped once, not twice
+    assert claims.count(r"\\") == len(result["claims"]) + 1 and "Test GPU" not in claims  # measured only
+    predicted = tables.render("predicted_claims", sources, tmp_path / "predicted_claims.tex").read_text()
+    assert len(result["predicted_claims"]) == 2 * 4  # two profiles, three speed claims, predictive
+    # a claim per row, a profile per column: the header names both profiles, the note their devices
+    assert predicted.count(r"\\") == 4 + 1 and {"result-set-cpu", "result-set-paper"} <= set(re.findall(
+        r"result-set-\w+", predicted.split(r"\midrule")[0]))
+    assert "result-set-paper: Test GPU (fp32), paper-scale profile, cpu-scale runs" in predicted
+    assert r"\label{tab:predicted_claims}" in predicted and "not testable" in predicted
+    assert "textbackslash" not in predicted  # escaped once, not twice
     headline = tables.headline_markdown(result["comparisons"], result["pairs"], pd.read_csv(stats_out["device_pricing"]))
     assert "predicted on result-set-cpu, % [95% CI]; charged; ceiling, %" in headline
     assert "`result-set-paper`: Test GPU (fp32), paper-scale profile, cpu-scale runs" in headline

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deba.analysis.paper import PaperBuildError, build_paper, latexmk_available
 from paperkit.latex import (
     escape,
     format_number,
@@ -89,6 +90,23 @@ def test_write_table_stacks_units_and_shrinks_only_what_is_too_wide(tmp_path):
     assert r"{\shortstack{Speedup\\(\%)}}" in text
     assert r"\shortstack{rate\\(per KLOC, 95\%)}" in text
     assert r"{n (x}" in text  # no closing parenthesis: not a unit
-    assert text.index(r"\begin{adjustbox}{max width=\linewidth}") < text.index(r"\begin{tabular}")
+    assert text.index(r"\begin{adjustbox}{max width=\linewidth, max totalheight=0.75\textheight}") < \
+        text.index(r"\begin{tabular}")
     assert text.index(r"\end{tabular}") < text.index(r"\end{adjustbox}") < text.index(r"\end{table}")
 
+
+
+@pytest.mark.skipif(not latexmk_available(), reason="latexmk/pdflatex not installed")
+def test_a_table_taller_than_the_page_shrinks_to_fit_and_one_that_does_not_fails_the_build(tmp_path):
+    frame = pd.DataFrame({"Claim": [f"claim {i}" for i in range(150)], "Verdict": ["not run"] * 150})
+    table = write_table(frame, tmp_path / "table.tex", caption="A long table.", label="tab:long", wide=True)
+    preamble = ("\\documentclass[twocolumn]{article}\n\\usepackage{booktabs}\n\\usepackage{adjustbox}\n"
+                "\\usepackage{siunitx}\n\\begin{document}\n")
+    fits, overruns = tmp_path / "fits", tmp_path / "overruns"
+    for folder, body in ((fits, table.read_text()),
+                         (overruns, re.sub(r"\\(begin|end)\{adjustbox\}(\{[^\n]*\})?\n", "", table.read_text()))):
+        folder.mkdir()
+        (folder / "main.tex").write_text(preamble + body + "\\end{document}\n")
+    assert build_paper(fits).exists()
+    with pytest.raises(PaperBuildError, match="Float too large"):  # rows would run off the page unseen
+        build_paper(overruns)

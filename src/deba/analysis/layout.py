@@ -42,7 +42,8 @@ TABLE_INPUTS = {
     "ablations": ("ablations",),
     "sensitivity": ("sensitivity", "device_pricing"),
     "comparators": ("comparisons",),
-    "claims": ("claims", "predicted_claims"),
+    "claims": ("claims",),
+    "predicted_claims": ("predicted_claims",),
     "pricing": ("device_pricing",),
 }
 MACRO_INPUTS = ("runs", "comparisons", "characterization", "correlations", "loao", "hardware",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from deba.analysis.ablations import SUFFICIENT_COOLDOWN, sensitivity_conclusions, setting_text
 from deba.analysis.claims import MIN_PAIRS, NON_INFERIORITY_MARGIN, RANGE_CLAIMS, VERDICT_LABELS
+from deba.analysis.comparisons import chance
 from deba.analysis.layout import MACRO_INPUTS
 from deba.analysis.noise import is_timing_control
 from deba.analysis.predictive import MIN_CELLS, loao_summary
@@ -54,6 +55,8 @@ def setup_macros(runs: pd.DataFrame) -> dict[str, object]:
         _name("num", "datasets"): runs["dataset"].nunique(),
         _name("num", "epochs"): int(runs["epochs"].max()),
         _name("datasets"): _list(sorted(runs["dataset"].unique())),
+        # the accuracy (%) of guessing one class, per dataset in the order of `datasets`
+        _name("chance"): _list(format_number(chance(name) * 100, 0) for name in sorted(runs["dataset"].unique())),
         _name("archs"): _list(sorted(runs["arch"].unique())),
         _name("schedulers"): _list(sorted(runs["scheduler"].unique())),
         _name("scale"): escape(first.get("scale", "n/a")),

@@ -19,9 +19,11 @@ from paperkit.files import write_bytes_atomically
 
 BUILD_DIR = "results/paper-build"
 
-# Lines of a LaTeX log that mean the PDF is incomplete (a "??" in the text or a missing file).
+# Lines of a LaTeX log that mean the PDF is incomplete: a "??" in the text, a missing file, or a float taller
+# than the page, whose last rows run off its bottom.
 PROBLEMS = re.compile(r"(LaTeX Warning: (Reference|Citation) .* undefined|There were undefined references|"
-                      r"LaTeX Warning: File .* not found|! LaTeX Error|Package natbib Warning: Citation)")
+                      r"LaTeX Warning: File .* not found|! LaTeX Error|Package natbib Warning: Citation|"
+                      r"LaTeX Warning: Float too large for page)")
 
 
 def recorded_sections_tex(names: Iterable[str]) -> str:

@@ -148,6 +148,12 @@ def _header(text: str) -> str:
     return f"\\shortstack{{{escape(name)}\\\\({escape(unit)}}}"
 
 
+def text_columns(*widths_cm: float) -> str:
+    """A `column_format` of paragraph columns of these widths (cm), set ragged right: justified text in a
+    narrow column spreads an interval such as "+5.6 [0.6, 15.0]" across the whole cell."""
+    return "".join(f">{{\\raggedright\\arraybackslash}}p{{{width:.2f}cm}}" for width in widths_cm)
+
+
 def write_table(df: pd.DataFrame, path: str | Path, *, caption: str, label: str, column_format: str | None = None,
                 siunitx: bool = True, digits: int | Mapping[str, int] = 3, wide: bool = False,
                 note: str = "", latex_columns: tuple[str, ...] = (), font: str = "",

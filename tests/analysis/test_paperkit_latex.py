@@ -15,6 +15,7 @@ from paperkit.latex import (
     p_value,
     percent,
     plain,
+    text_columns,
     write_macros,
     write_table,
 )
@@ -110,3 +111,8 @@ def test_a_table_taller_than_the_page_shrinks_to_fit_and_one_that_does_not_fails
     assert build_paper(fits).exists()
     with pytest.raises(PaperBuildError, match="Float too large"):  # rows would run off the page unseen
         build_paper(overruns)
+
+
+def test_text_columns_are_ragged_right_paragraphs_of_the_given_widths():
+    assert text_columns(3.4, 1.25) == (r">{\raggedright\arraybackslash}p{3.40cm}"
+                                       r">{\raggedright\arraybackslash}p{1.25cm}")

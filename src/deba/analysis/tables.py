@@ -18,7 +18,8 @@ from deba.analysis import claims as claim_rules
 from deba.analysis.comparisons import MIN_PAIRS, interpretable
 from deba.analysis.layout import TABLE_INPUTS, method_label
 from deba.analysis.noise import is_timing_control, noise_floor
-from paperkit.latex import MISSING, escape, format_number, interval, p_value, percent, plain, write_table
+from paperkit.latex import (MISSING, escape, format_number, interval, p_value, percent, plain, text_columns,
+                            write_table)
 
 NOT_INTERPRETABLE = "$^\\dagger$"
 NOT_INTERPRETABLE_NOTE = (f"$^\\dagger$: fewer than {MIN_PAIRS} seed pairs; the interval is not interpretable (over so "
@@ -315,7 +316,7 @@ def predicted_claims_table(predicted: pd.DataFrame) -> pd.DataFrame:
     frame.attrs["note"] = "Profiles: " + "; ".join(legend) + "."
     share = (_MATRIX_WIDTH_CM - sum(_MATRIX_FIXED_CM)) / max(len(columns), 1)
     widths = (*_MATRIX_FIXED_CM, *[share] * len(columns))
-    frame.attrs["column_format"] = "".join(f"p{{{width:.2f}cm}}" for width in widths)
+    frame.attrs["column_format"] = text_columns(*widths)
     frame.attrs["latex_columns"] = ("Claim of the DEBA paper", "Paper", *columns)
     return frame.reset_index(drop=True)
 
@@ -434,7 +435,7 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
         "caption": "Claims of the DEBA paper's abstract against this reproduction, measured. Verdicts are "
                    "computed by the rules of Section~\\ref{sec:claims}.",
         "label": "tab:claims", "wide": True, "font": "\\footnotesize", "siunitx": False,
-        "column_format": "p{3.4cm}p{1.2cm}p{3.4cm}p{1.9cm}p{5.9cm}", "note": NOT_INTERPRETABLE_NOTE,
+        "column_format": text_columns(3.4, 1.2, 3.4, 1.9, 5.9), "note": NOT_INTERPRETABLE_NOTE,
         "latex_columns": ("Claim of the DEBA paper", "Paper", "This reproduction")}),
     "predicted_claims": (predicted_claims_table, TABLE_INPUTS["predicted_claims"], {
         "caption": "The speed claims of the DEBA abstract, and the claim that baseline stability predicts the "

@@ -36,7 +36,8 @@ def test_no_number_typed_by_hand():
         assert prose_digits(path.read_text()) == [], f"{path.name} has a number typed by hand"
     assert prose_digits("a speedup of 45\\% and $x_1$ here")  # the check itself can fail
     assert prose_digits("% 45 in a comment, $x_1$ in math, \\ref{sec:a1}") == []
-    assert prose_digits("% a comment\nan epoch of 640 images") == ["an epoch of 640 images"]  # a comment ends at its line
+    # a comment ends at its line
+    assert prose_digits("% a comment\nan epoch of 640 images") == ["an epoch of 640 images"]
 
 
 def test_main_inputs_every_section():

@@ -212,9 +212,12 @@ def sensitivity_table(sensitivity: pd.DataFrame, pricing: pd.DataFrame) -> pd.Da
         "First change (epoch)": [_first_change(r) for _, r in sensitivity.iterrows()],
         "Change (pts)": _estimates(sensitivity, "acc_diff"),
     })
+    priced = []
     for profile, scale in _profile_columns(pricing):
-        frame[f"{profile}, {scale} scale (%)"] = [_priced(pricing, r, profile, scale)
-                                                   for _, r in sensitivity.iterrows()]
+        priced.append(f"{profile}, {scale} scale (%)")
+        frame[priced[-1]] = [_priced(pricing, r, profile, scale) for _, r in sensitivity.iterrows()]
+    frame.attrs["latex_columns"] = ("Architecture", "Variant", "Changed", "Acted", "First change (epoch)",
+                                    "Change (pts)", *priced)
     return frame
 
 
@@ -420,9 +423,7 @@ TABLES: dict[str, tuple[Callable, tuple[str, ...], dict]] = {
                    "speedup each stored device profile predicts from the runs' trajectories (one column per "
                    "profile and scale; a prediction, not a measurement).",
         "label": "tab:sensitivity", "wide": True, "font": "\\footnotesize", "digits": 1,
-        "note": TEXT_INTERVAL_NOTE,
-        "latex_columns": ("Architecture", "Variant", "Changed", "Acted", "First change (epoch)", "Change (pts)"),
-        "latex_suffix": " scale (%)"}),
+        "note": TEXT_INTERVAL_NOTE}),
     "comparators": (comparator_table, TABLE_INPUTS["comparators"], {
         "caption": "DEBA and the comparator schedulers against the fixed baseline, and the A/A timing control: "
                    "the fixed-batch run trained and timed a second time (Fixed (repeat)), whose speedup is the "
@@ -475,12 +476,9 @@ def render(name: str, tables: dict[str, str | Path], output: str | Path, *, labe
     frames = [pd.read_csv(tables[t], keep_default_na=True) for t in needed]
     frame = builder(*frames)
     options = dict(options)
-    # columns named from the data (one per priced profile) are LaTeX text too, found by the ending of their names
-    suffix = options.pop("latex_suffix", None)
-    if suffix:
-        options["latex_columns"] = (*options["latex_columns"], *[c for c in frame.columns if c.endswith(suffix)])
     note = " ".join(part for part in (options.pop("note", ""), frame.attrs.get("note", "")) if part)
-    # a builder whose columns come from the data (one per profile) sets their format and kind itself
+    # a builder whose columns come from the data (one per priced profile) names its LaTeX columns, and may set
+    # their format, itself
     for key in ("column_format", "latex_columns"):
         if key in frame.attrs:
             options[key] = frame.attrs[key]

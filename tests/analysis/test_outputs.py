@@ -115,3 +115,21 @@ def test_the_priced_speedups_show_beside_the_measured_ones_and_apart_from_the_me
     assert "`result-set-paper`: Test GPU (fp32), paper-scale profile, cpu-scale runs" in headline
     assert pricing.NO_ROWS in headline
     assert headline.startswith(tables.headline_markdown(result["comparisons"], result["pairs"]))
+
+
+def test_the_stability_figure_tells_cells_with_equal_scores_apart_by_colour_and_marker():
+    """Two architectures with the same score and speedup would hide each other's name if written beside the
+    points; a colour per architecture and a marker per dataset, both named in the legend, do not."""
+    cells = pd.DataFrame({"dataset": ["cifar10", "cifar10", "cifar100"], "arch": ["vit_b16", "resnet18", "resnet18"],
+                          "stability_score": [0.94, 0.94, 0.9]})
+    comparisons = cells[["dataset", "arch"]].assign(
+        scheduler="deba", variant="main", speedup=[0.02, 0.02, -0.1], speedup_low=[-0.01, -0.01, -0.2],
+        speedup_high=[0.05, 0.05, 0.0])
+    correlations = pd.DataFrame([{"predictor": "stability_score", "outcome": "speedup", "n_cells": 3,
+                                  "rho": float("nan"), "rho_low": float("nan"), "rho_high": float("nan")}])
+    fig = figures.fig_stability(cells, comparisons, correlations)
+    (legend,) = fig.legends
+    assert [text.get_text() for text in legend.get_texts()] == ["resnet18", "vit_b16", "cifar10", "cifar100"]
+    lines = [bars.lines[0] for bars in fig.axes[0].containers]  # one per cell, in the order of (arch, dataset)
+    assert [line.get_marker() for line in lines] == ["o", "s", "o"]
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()

@@ -21,6 +21,8 @@ from paperkit import style
 from paperkit.style import PALETTE
 
 MAIN_METHOD = ("deba", "main")
+
+
 def _colours(keys) -> dict:
     return {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(keys)}
 
@@ -130,22 +132,30 @@ def fig_accuracy_time(epochs: pd.DataFrame):
 
 def fig_stability(characterization: pd.DataFrame, comparisons: pd.DataFrame, correlations: pd.DataFrame):
     """Baseline stability score against DEBA's speedup per cell, with Spearman's rho and its interval."""
+    from matplotlib.lines import Line2D
+
     from paperkit.latex import format_number
 
     deba = comparisons[(comparisons["scheduler"] == MAIN_METHOD[0]) & (comparisons["variant"] == MAIN_METHOD[1])]
     cells = characterization.merge(deba, on=["dataset", "arch"], how="inner")
-    fig, ax = style.figure("column")
+    # a colour per architecture and a marker per dataset, named in the legend: labels written beside the
+    # points collide where cells have similar scores, which is where the reader needs to tell them apart
+    fig, ax = style.figure("column", aspect=0.8)
     if cells.empty:
         _empty(ax, "no DEBA and baseline runs")
         return fig
+    colours = _colours(sorted(cells["arch"].unique()))
     markers = dict(zip(sorted(cells["dataset"].unique()), "osD^v"))
-    for _, cell in cells.iterrows():
+    for _, cell in cells.sort_values(["arch", "dataset"]).iterrows():
         ax.errorbar(cell["stability_score"], cell["speedup"] * 100,
                     yerr=[[np.nan_to_num((cell["speedup"] - cell["speedup_low"]) * 100)],
                           [np.nan_to_num((cell["speedup_high"] - cell["speedup"]) * 100)]],
-                    fmt=markers[cell["dataset"]], color=PALETTE[0], capsize=1.5)
-        ax.annotate(cell["arch"], (cell["stability_score"], cell["speedup"] * 100), fontsize=6,
-                    xytext=(3, 3), textcoords="offset points")
+                    fmt=markers[cell["dataset"]], color=colours[cell["arch"]], capsize=1.5)
+    handles = [Line2D([], [], color=colour, marker="o", linestyle="", label=arch) for arch, colour in colours.items()]
+    if len(markers) > 1:
+        handles += [Line2D([], [], color="grey", marker=marker, linestyle="", label=dataset)
+                    for dataset, marker in markers.items()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3)
     row = correlations[(correlations["predictor"] == "stability_score") & (correlations["outcome"] == "speedup")]
     if len(row):
         r = row.iloc[0]

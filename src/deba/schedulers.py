@@ -222,20 +222,28 @@ class DebaScheduler(BatchScheduler):
             return None
         for side, verdict in (("low", "stable"), ("high", "unstable")):
             q = self.quantile if side == "low" else 1.0 - self.quantile
-            if self._p_value(name, judged, q, side) <= self.significance:
+            if self.threshold_reference == "same_epoch":
+                p_value = self._same_epoch_p_value(name, judged, q, side)
+            else:
+                bound = self.thresholds.quantile(name, q)
+                tail = self.thresholds.tail(name, bound, side)
+                hits = sum(_beyond(value, bound, side) for value, _ in judged)
+                # P(at least `hits` of len(judged) baseline epochs on this side). Imported here, not at the
+                # top: scipy.stats adds to every training process's start-up, and fixed-batch runs never vote.
+                from scipy.stats import binom
+
+                p_value = binom.sf(hits - 1, len(judged), tail) if hits else 1.0
+            if p_value <= self.significance:
                 return verdict
         return "none"
 
-    def _p_value(self, name: str, judged: list[tuple[float, int | None]], q: float, side: str) -> float:
-        """P(at least as many of the judged epochs beyond their bound, were they drawn from the baseline): a sum
-        of Bernoulli draws, each with the tail of its epoch's bound (Poisson-binomial, computed exactly). Under
-        the whole-run reference every epoch has the same bound and tail, and this is the binomial tail; under
-        `same_epoch` each epoch has its own epoch's."""
+    def _same_epoch_p_value(self, name: str, judged: list[tuple[float, int]], q: float, side: str) -> float:
+        """P(at least as many epochs beyond their own epoch's bound) for epochs drawn from the baseline at the
+        same epochs: a sum of Bernoulli draws of different tails (Poisson-binomial, computed exactly)."""
         hits, tails = 0, []
         for value, epoch in judged:
-            reference_epoch = epoch if self.threshold_reference == "same_epoch" else None
-            bound = self.thresholds.quantile(name, q, epoch=reference_epoch)
-            tails.append(self.thresholds.tail(name, bound, side, epoch=reference_epoch))
+            bound = self.thresholds.quantile(name, q, epoch=epoch)
+            tails.append(self.thresholds.tail(name, bound, side, epoch=epoch))
             hits += _beyond(value, bound, side)
         return poisson_binomial_sf(hits, tails) if hits else 1.0
 

@@ -2,6 +2,7 @@
 SIGTERM, corrupt checkpoints, divergence, out-of-memory fallback, and every architecture."""
 
 import json
+import math
 import signal
 
 import pytest
@@ -91,8 +92,12 @@ def test_corrupt_newest_checkpoint_is_reported_and_the_previous_one_used(tmp_pat
 
 
 def test_non_finite_loss_is_recorded_as_diverged(tmp_path):
-    summary = train(small_config(tmp_path, lr=1e6, epochs=3))
-    assert summary["status"] == "diverged" and summary["epochs_completed"] == 1
+    # Which epoch's loss overflows first at this rate depends on the CPU's arithmetic; what must not is that
+    # the run stops at that epoch, recorded, and says so.
+    summary = train(small_config(tmp_path, lr=1e6, epochs=4))
+    losses = [float(row["train_loss"]) for row in epoch_rows(tmp_path / "run")]
+    assert summary["status"] == "diverged" and summary["epochs_completed"] == len(losses) < 4
+    assert not math.isfinite(losses[-1]) and all(math.isfinite(loss) for loss in losses[:-1])
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "diverged"
 
 
@@ -181,15 +186,21 @@ def test_momentum_saved_in_another_memory_layout_is_restored_in_the_parameters_o
     torch.testing.assert_close(resumed.weight, reference.weight)
 
 
+# Rates for the 64 steps below where the architecture's default (meant for batch 128) is not clear of chance
+# on every CPU: at batch 32, ResNet-50 at 0.1 blows up in its first epoch (test loss near 1e4 on an AMD EPYC)
+# and ends at 0.10 there; ViT-B16 at its 0.01 reached 0.14 against the 0.12 bar. At these rates both end near
+# 0.2 or above on that machine; every other architecture keeps its default (None).
+FOUR_EPOCH_LR = {"resnet50": 0.03, "vit_b16": 0.02}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_every_architecture_trains_on_digits_at_cpu_scale(tmp_path, arch):
-    # fp32 contiguous, not `auto`: what auto resolves to depends on the CPU (deba.fast_path), and 64 steps of
-    # ResNet-50 leave it close enough to chance that another arithmetic path can land on either side. Two
-    # threads: the suite's machine has two cores and nothing else runs beside this test.
+    # fp32 contiguous, not `auto`: what auto resolves to depends on the CPU (deba.fast_path). Two threads: the
+    # suite's machine has two cores and nothing else runs beside this test.
     summary = train(TrainConfig(dataset="digits", arch=arch, scale="cpu", epochs=4, batch_size=32,
-                                train_subset=512, threads=2, precision="fp32", memory_format="contiguous",
-                                out=str(tmp_path / "run")))
+                                lr=FOUR_EPOCH_LR.get(arch), train_subset=512, threads=2, precision="fp32",
+                                memory_format="contiguous", out=str(tmp_path / "run")))
     rows = epoch_rows(tmp_path / "run")
     assert summary["status"] == "completed"
     assert float(rows[-1]["train_loss"]) < float(rows[0]["train_loss"])

@@ -187,9 +187,9 @@ def test_momentum_saved_in_another_memory_layout_is_restored_in_the_parameters_o
 
 
 # Rates for the 64 steps below where the architecture's default (meant for batch 128) is not clear of chance
-# on every CPU: at batch 32, ResNet-50 at 0.1 blows up in its first epoch (test loss near 1e4 on an AMD EPYC)
-# and ends at 0.10 there; ViT-B16 at its 0.01 reached 0.14 against the 0.12 bar. At these rates both end near
-# 0.2 or above on that machine; every other architecture keeps its default (None).
+# on every CPU: at batch 32, ResNet-50 at its default blew up in its first epoch on a CPU without AVX-512 and
+# ended at chance, and ViT-B16 at its default ended barely above the bar. Every other architecture keeps its
+# default (None).
 FOUR_EPOCH_LR = {"resnet50": 0.03, "vit_b16": 0.02}
 
 
